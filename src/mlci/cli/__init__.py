@@ -1,0 +1,39 @@
+"""The `mlci` command. Sub-commands are imported only when invoked, to keep start-up fast."""
+
+from __future__ import annotations
+
+import importlib
+import sys
+from typing import Any
+
+import click
+
+from mlci import __version__
+
+# command name -> "module:attribute" of its click command
+COMMANDS = {
+    "cloud": "mlci.cli.cloud:cloud",
+}
+
+
+class LazyGroup(click.Group):
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        target = COMMANDS.get(cmd_name)
+        if target is None:
+            return None
+        module_name, _, attribute = target.partition(":")
+        command: click.Command = getattr(importlib.import_module(module_name), attribute)
+        return command
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="mlci")
+def cli() -> None:
+    """Continuous training and delivery for many-model repositories, on one machine."""
+
+
+def main(argv: list[str] | None = None) -> Any:
+    return cli.main(args=argv if argv is not None else sys.argv[1:], prog_name="mlci")
