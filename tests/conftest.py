@@ -62,9 +62,21 @@ def start_cloud(home: Path) -> RunningCloud:
     server_file.unlink(missing_ok=True)
     log = open(home / "test-cloud.log", "ab")  # noqa: SIM115 - lives as long as the process
     process = subprocess.Popen(
-        [sys.executable, "-m", "mlci", "cloud", "start", "--foreground", "--port", "0",
-         "--home", str(home)],
-        stdout=log, stderr=log, env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        [
+            sys.executable,
+            "-m",
+            "mlci",
+            "cloud",
+            "start",
+            "--foreground",
+            "--port",
+            "0",
+            "--home",
+            str(home),
+        ],
+        stdout=log,
+        stderr=log,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
     )
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
@@ -75,8 +87,13 @@ def start_cloud(home: Path) -> RunningCloud:
             if _healthy(info["url"]):
                 creds = json.loads((home / "credentials.json").read_text())
                 return RunningCloud(
-                    home, info["url"], creds["access_key_id"], creds["secret_access_key"],
-                    creds["account_id"], creds["region"], process,
+                    home,
+                    info["url"],
+                    creds["access_key_id"],
+                    creds["secret_access_key"],
+                    creds["account_id"],
+                    creds["region"],
+                    process,
                 )
         time.sleep(0.05)
     process.kill()

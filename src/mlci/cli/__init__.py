@@ -10,9 +10,10 @@ import click
 
 from mlci import __version__
 
-# command name -> "module:attribute" of its click command
-COMMANDS = {
-    "cloud": "mlci.cli.cloud:cloud",
+# command name -> ("module:attribute" of its click command, one-line help for `mlci --help`).
+# The help is spelled out here so that listing commands imports none of them.
+COMMANDS: dict[str, tuple[str, str]] = {
+    "cloud": ("mlci.cli.cloud:cloud", "The local cloud: S3, SageMaker, CloudWatch Logs and STS."),
 }
 
 
@@ -21,12 +22,16 @@ class LazyGroup(click.Group):
         return sorted(COMMANDS)
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
-        target = COMMANDS.get(cmd_name)
-        if target is None:
+        if cmd_name not in COMMANDS:
             return None
-        module_name, _, attribute = target.partition(":")
+        module_name, _, attribute = COMMANDS[cmd_name][0].partition(":")
         command: click.Command = getattr(importlib.import_module(module_name), attribute)
         return command
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        rows = [(name, COMMANDS[name][1]) for name in self.list_commands(ctx)]
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
 
 
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})

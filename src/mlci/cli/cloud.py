@@ -13,7 +13,9 @@ from mlci.cloud.paths import cloud_home
 DEFAULT_PORT = 4599
 
 home_option = click.option(
-    "--home", type=click.Path(file_okay=False, path_type=Path), default=None,
+    "--home",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
     help="State directory (default: $MLCI_HOME, else a per-user data directory).",
 )
 
@@ -25,7 +27,9 @@ def cloud() -> None:
 
 @cloud.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to bind.")
-@click.option("--port", default=DEFAULT_PORT, show_default=True, type=int, help="Port (0: any free one).")
+@click.option(
+    "--port", default=DEFAULT_PORT, show_default=True, type=int, help="Port (0: any free one)."
+)
 @click.option("--foreground", is_flag=True, help="Serve in this process until interrupted.")
 @home_option
 def start(host: str, port: int, foreground: bool, home: Path | None) -> None:

@@ -89,8 +89,10 @@ class CloudApp:
         except Exception:
             log.exception("internal error serving %s %s", request.method, request.raw_path)
             family = auth.protocol_family(request.service, request)
-            error = AwsError("InternalFailure", f"internal error; see the cloud log (request {request_id})")
-            response = render_error(family, error, request_id, request.method)
+            internal = AwsError(
+                "InternalFailure", f"internal error; see the cloud log (request {request_id})"
+            )
+            response = render_error(family, internal, request_id, request.method)
         finally:
             request.body.discard()
         response.headers.append(("x-amzn-requestid", request_id))

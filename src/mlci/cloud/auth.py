@@ -85,7 +85,8 @@ def protocol_family(service: str, request: Request) -> str:
         return "json"
     if "x-amz-target" in request.headers:
         return "json"
-    if "Action=" in request.query_string or request.header("content-type", "").startswith(
+    content_type = request.header("content-type") or ""
+    if "Action=" in request.query_string or content_type.startswith(
         "application/x-www-form-urlencoded"
     ):
         return "query"
@@ -108,13 +109,19 @@ def verify(request: Request, creds: Credentials, now: datetime | None = None) ->
     if fields is None:
         raise _fail(family, "missing")
     scope = fields.scope
-    request.service, request.region, request.access_key = scope.service, scope.region, scope.access_key
+    request.service, request.region, request.access_key = (
+        scope.service,
+        scope.region,
+        scope.access_key,
+    )
     if not hmac.compare_digest(scope.access_key, creds.access_key_id):
         raise _fail(family, "unknown_key")
     try:
         signed_at = datetime.strptime(fields.timestamp, "%Y%m%dT%H%M%SZ").replace(tzinfo=UTC)
     except ValueError:
-        raise _fail(family, "malformed", f"X-Amz-Date is not a SigV4 timestamp: {fields.timestamp!r}") from None
+        raise _fail(
+            family, "malformed", f"X-Amz-Date is not a SigV4 timestamp: {fields.timestamp!r}"
+        ) from None
     now = now or datetime.now(UTC)
     if presigned:
         if now > signed_at + timedelta(seconds=fields.expires):
@@ -153,8 +160,12 @@ def _header_fields(request: Request) -> _Fields | None:
     if match is None:
         family = protocol_family("", request)
         if not header.startswith(ALGORITHM):
-            raise _fail(family, "malformed", "only AWS4-HMAC-SHA256 (SigV4) signatures are accepted")
-        raise _fail(family, "malformed", "the Authorization header is not a complete SigV4 signature")
+            raise _fail(
+                family, "malformed", "only AWS4-HMAC-SHA256 (SigV4) signatures are accepted"
+            )
+        raise _fail(
+            family, "malformed", "the Authorization header is not a complete SigV4 signature"
+        )
     scope = _parse_scope(match["credential"], request)
     timestamp = request.header("x-amz-date") or ""
     payload = request.header("x-amz-content-sha256") or request.body.sha256_hex
@@ -240,4 +251,3 @@ def _expected_signature(request: Request, creds: Credentials, fields: _Fields) -
     string_to_sign = signer.string_to_sign(aws_request, canonical)
     signature: str = signer.signature(string_to_sign, aws_request)
     return signature
-

@@ -56,8 +56,20 @@ def start(home: Path, host: str, port: int) -> Running:
         return current
     home.mkdir(parents=True, exist_ok=True)
     (home / SERVER_FILE).unlink(missing_ok=True)
-    command = [sys.executable, "-m", "mlci", "cloud", "start", "--foreground",
-               "--host", host, "--port", str(port), "--home", str(home)]
+    command = [
+        sys.executable,
+        "-m",
+        "mlci",
+        "cloud",
+        "start",
+        "--foreground",
+        "--host",
+        host,
+        "--port",
+        str(port),
+        "--home",
+        str(home),
+    ]
     with open(home / LOG_FILE, "ab") as log:
         process = subprocess.Popen(
             command, stdin=subprocess.DEVNULL, stdout=log, stderr=log, start_new_session=True
@@ -74,7 +86,9 @@ def start(home: Path, host: str, port: int) -> Running:
             return current
         time.sleep(0.05)
     process.terminate()
-    raise CloudError(f"the cloud did not become healthy within {START_TIMEOUT:.0f} s; see {home / LOG_FILE}")
+    raise CloudError(
+        f"the cloud did not become healthy within {START_TIMEOUT:.0f} s; see {home / LOG_FILE}"
+    )
 
 
 def stop(home: Path) -> bool:

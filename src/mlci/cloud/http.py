@@ -39,7 +39,7 @@ class Body:
             return
         self._chunks.append(chunk)
         if self.size > MEMORY_BODY_LIMIT and self._spool_dir is not None:
-            self._file = tempfile.NamedTemporaryFile(
+            self._file = tempfile.NamedTemporaryFile(  # noqa: SIM115 - outlives this call
                 dir=self._spool_dir, prefix="upload-", delete=False
             )
             for part in self._chunks:

@@ -64,7 +64,12 @@ def serve(home: Path, host: str, port: int) -> None:
     app = build_app(home)
     sock = bind(host, port)
     actual_port = sock.getsockname()[1]
-    info = {"pid": os.getpid(), "url": endpoint_url(host, actual_port), "host": host, "port": actual_port}
+    info = {
+        "pid": os.getpid(),
+        "url": endpoint_url(host, actual_port),
+        "host": host,
+        "port": actual_port,
+    }
     _write_json(home / SERVER_FILE, info)
     config = uvicorn.Config(
         app,

@@ -8,11 +8,11 @@ from botocore.loaders import Loader
 from botocore.model import ServiceModel
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _loader() -> Loader:
     return Loader()
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def service_model(name: str) -> ServiceModel:
     return ServiceModel(_loader().load_service_model(name, "service-2"), service_name=name)

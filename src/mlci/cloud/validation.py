@@ -54,7 +54,9 @@ def _check_structure(shape: Shape, value: Any, where: str, problems: list[str]) 
     for name in shape.required_members:
         if value.get(name) is None:
             path = f"{where}.{name}" if where != "input" else name
-            problems.append(f"Value null at '{path}' failed to satisfy constraint: Member must not be null")
+            problems.append(
+                f"Value null at '{path}' failed to satisfy constraint: Member must not be null"
+            )
     for name, member in shape.members.items():
         if name in value and value[name] is not None:
             path = f"{where}.{name}" if where != "input" else name

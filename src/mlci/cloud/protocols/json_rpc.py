@@ -46,7 +46,9 @@ class JsonRpcService:
                 f"X-Amz-Target must be '{self.target_prefix}.<Operation>', got {target!r}",
             )
         if operation not in self.model.operation_names:
-            raise AwsError("UnknownOperationException", f"{target} is not an operation of {self.name}")
+            raise AwsError(
+                "UnknownOperationException", f"{target} is not an operation of {self.name}"
+            )
         return operation
 
     def close(self) -> None:
