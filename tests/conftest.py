@@ -60,24 +60,24 @@ def start_cloud(home: Path) -> RunningCloud:
     home.mkdir(parents=True, exist_ok=True)
     server_file = home / "server.json"
     server_file.unlink(missing_ok=True)
-    log = open(home / "test-cloud.log", "ab")  # noqa: SIM115 - lives as long as the process
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "mlci",
-            "cloud",
-            "start",
-            "--foreground",
-            "--port",
-            "0",
-            "--home",
-            str(home),
-        ],
-        stdout=log,
-        stderr=log,
-        env={**os.environ, "PYTHONUNBUFFERED": "1"},
-    )
+    with open(home / "test-cloud.log", "ab") as log:
+        process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "mlci",
+                "cloud",
+                "start",
+                "--foreground",
+                "--port",
+                "0",
+                "--home",
+                str(home),
+            ],
+            stdout=log,
+            stderr=log,
+            env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        )
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         if process.poll() is not None:
