@@ -48,7 +48,7 @@ def test_start_status_env_stop(home: Path, tmp_path: Path) -> None:
     # eval "$(mlci cloud env)" gives a working AWS CLI
     empty = tmp_path / "empty"
     empty.write_text("")
-    script = f'eval "$1" && aws sts get-caller-identity --output json'
+    script = 'eval "$1" && aws sts get-caller-identity --output json'
     result = subprocess.run(
         ["bash", "-c", script, "-", exports],
         capture_output=True,
