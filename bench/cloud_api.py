@@ -1,0 +1,261 @@
+"""Registry and S3 latency/throughput: mlci cloud against moto_server, in one run.
+
+Each request is signed once with botocore and replayed over a keep-alive connection, so the
+figures are the servers' own cost, not boto3's. Run: python bench/cloud_api.py [--quick]
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import os
+import sys
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+import boto3
+from botocore.auth import S3SigV4Auth, SigV4Auth
+from botocore.awsrequest import AWSRequest
+from botocore.config import Config
+from botocore.credentials import Credentials
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from report import machine, summary_ms, table, write_section  # noqa: E402
+from servers import Server, start_mlci, start_moto  # noqa: E402
+
+REGION = "us-east-1"
+GROUP = "bench-group"
+BUCKET = "bench-bucket"
+
+
+@dataclass(frozen=True)
+class Signed:
+    method: str
+    path: str
+    headers: dict[str, str]
+    body: bytes
+
+
+def sign(
+    server: Server,
+    service: str,
+    method: str,
+    path: str,
+    body: bytes = b"",
+    headers: dict[str, str] | None = None,
+) -> Signed:
+    request = AWSRequest(method=method, url=server.url + path, data=body, headers=headers or {})
+    signer_class = S3SigV4Auth if service == "s3" else SigV4Auth
+    signer_class(Credentials(server.access_key, server.secret_key), service, REGION).add_auth(
+        request
+    )
+    prepared = request.prepare()
+    return Signed(method, path, dict(prepared.headers.items()), body)
+
+
+def sagemaker_call(server: Server, operation: str, params: dict[str, object]) -> Signed:
+    headers = {
+        "X-Amz-Target": f"SageMaker.{operation}",
+        "Content-Type": "application/x-amz-json-1.1",
+    }
+    return sign(server, "sagemaker", "POST", "/", json.dumps(params).encode(), headers)
+
+
+def client(server: Server, service: str):  # type: ignore[no-untyped-def]
+    return boto3.client(
+        service,
+        endpoint_url=server.url,
+        region_name=REGION,
+        aws_access_key_id=server.access_key,
+        aws_secret_access_key=server.secret_key,
+        config=Config(
+            retries={"max_attempts": 2}, s3={"addressing_style": "path"}, max_pool_connections=16
+        ),
+    )
+
+
+def populate(server: Server, packages: int) -> str:
+    """A group of `packages` versions (every other one Approved) and a bucket; returns an ARN."""
+    sm = client(server, "sagemaker")
+    sm.create_model_package_group(ModelPackageGroupName=GROUP)
+    spec = {
+        "Containers": [
+            {
+                "Image": "123.dkr.ecr.us-east-1.amazonaws.com/sagemaker-xgboost:1.5-1",
+                "ModelDataUrl": "s3://b/model.tar.gz",
+            }
+        ],
+        "SupportedContentTypes": ["text/csv"],
+        "SupportedResponseMIMETypes": ["text/csv"],
+    }
+
+    def register(index: int) -> str:
+        status = "Approved" if index % 2 else "PendingManualApproval"
+        reply = sm.create_model_package(
+            ModelPackageGroupName=GROUP, ModelApprovalStatus=status, InferenceSpecification=spec
+        )
+        return str(reply["ModelPackageArn"])
+
+    with ThreadPoolExecutor(8) as pool:
+        arns = list(pool.map(register, range(packages)))
+    client(server, "s3").create_bucket(Bucket=BUCKET)
+    return arns[len(arns) // 2]
+
+
+def replay(
+    server: Server, request: Signed, seconds: float, check: Callable[[int], bool]
+) -> list[float]:
+    parts = urlsplit(server.url)
+    conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
+    samples: list[float] = []
+    deadline = time.perf_counter() + seconds
+    while time.perf_counter() < deadline:
+        start = time.perf_counter()
+        conn.request(request.method, request.path, body=request.body, headers=request.headers)
+        response = conn.getresponse()
+        response.read()
+        samples.append(time.perf_counter() - start)
+        if not check(response.status):
+            raise RuntimeError(f"{server.name} {request.method} {request.path}: {response.status}")
+    conn.close()
+    return samples
+
+
+def throughput(server: Server, request: Signed, seconds: float, clients: int) -> float:
+    counts: list[int] = []
+    lock = threading.Lock()
+
+    def run() -> None:
+        done = len(replay(server, request, seconds, lambda status: status < 300))
+        with lock:
+            counts.append(done)
+
+    threads = [threading.Thread(target=run) for _ in range(clients)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return sum(counts) / seconds
+
+
+def operations(server: Server, package_arn: str) -> dict[str, Signed]:
+    small, large = os.urandom(1024), os.urandom(1024 * 1024)
+    for key, body in (("obj-1k", small), ("obj-1m", large)):
+        client(server, "s3").put_object(Bucket=BUCKET, Key=key, Body=body)
+    return {
+        "ListModelPackages (10k, Approved, newest, 1)": sagemaker_call(
+            server,
+            "ListModelPackages",
+            {
+                "ModelPackageGroupName": GROUP,
+                "ModelApprovalStatus": "Approved",
+                "SortBy": "CreationTime",
+                "SortOrder": "Descending",
+                "MaxResults": 1,
+            },
+        ),
+        "DescribeModelPackage": sagemaker_call(
+            server, "DescribeModelPackage", {"ModelPackageName": package_arn}
+        ),
+        "GetObject 1 KB": sign(server, "s3", "GET", f"/{BUCKET}/obj-1k"),
+        "GetObject 1 MB": sign(server, "s3", "GET", f"/{BUCKET}/obj-1m"),
+        "PutObject 1 KB": sign(server, "s3", "PUT", f"/{BUCKET}/put-1k", small),
+        "PutObject 1 MB": sign(server, "s3", "PUT", f"/{BUCKET}/put-1m", large),
+    }
+
+
+def measure(
+    server: Server, packages: int, seconds: float, clients: int
+) -> dict[str, tuple[float, float, float]]:
+    started = time.perf_counter()
+    arn = populate(server, packages)
+    print(
+        f"  {server.name}: {packages} packages registered in {time.perf_counter() - started:.1f} s",
+        flush=True,
+    )
+    results = {}
+    for name, request in operations(server, arn).items():
+        p50, p99, _ = summary_ms(replay(server, request, seconds, lambda s: s < 300))
+        rate = throughput(server, request, seconds, clients)
+        results[name] = (p50, p99, rate)
+        print(
+            f"  {server.name}: {name}: p50 {p50:.2f} ms, p99 {p99:.2f} ms, {rate:.0f}/s", flush=True
+        )
+    return results
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="1,000 packages, 1 s per figure")
+    parser.add_argument("--no-write", action="store_true", help="do not update docs/benchmarks.md")
+    args = parser.parse_args()
+    packages, seconds, clients = (1000, 1.0, 4) if args.quick else (10_000, 3.0, 4)
+
+    ours = start_mlci()
+    try:
+        time.sleep(1.0)
+        idle_rss = ours.rss_mb()
+        mine = measure(ours, packages, seconds, clients)
+        busy_rss = ours.rss_mb()
+    finally:
+        ours.stop()
+    moto = start_moto()
+    try:
+        theirs = measure(moto, packages, seconds, clients)
+    finally:
+        moto.stop()
+
+    rows = []
+    for name, (p50, p99, rate) in mine.items():
+        m50, m99, mrate = theirs[name]
+        rows.append(
+            [
+                name,
+                f"{p50:.2f}",
+                f"{m50:.2f}",
+                f"{p99:.2f}",
+                f"{m99:.2f}",
+                f"{rate:.0f}",
+                f"{mrate:.0f}",
+                f"{rate / mrate:.1f}x",
+            ]
+        )
+    header = [
+        "operation",
+        "p50 ms mlci",
+        "p50 ms moto",
+        "p99 ms mlci",
+        "p99 ms moto",
+        "req/s mlci",
+        "req/s moto",
+        "throughput ratio",
+    ]
+    text = table(header, rows)
+    memory = f"mlci cloud RSS: idle {idle_rss:.0f} MB, after the run {busy_rss:.0f} MB (target idle <= 150 MB)."
+    print()
+    print(text)
+    print(memory)
+    if not args.no_write and not args.quick:
+        write_section(
+            "mlci cloud API vs moto_server",
+            "\n\n".join(
+                [
+                    f"`python bench/cloud_api.py` on {machine()}: {packages} packages in one group, "
+                    f"each figure over {seconds:.0f} s; latency from one keep-alive client, throughput "
+                    f"from {clients} concurrent clients. Requests are signed once and replayed, so "
+                    "this is server cost, not boto3's. mlci writes are durable (fsync'd file + SQLite "
+                    "WAL commit); moto keeps everything in memory.",
+                    text,
+                    memory,
+                ]
+            ),
+        )
+
+
+if __name__ == "__main__":
+    main()
