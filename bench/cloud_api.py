@@ -25,8 +25,8 @@ from botocore.config import Config
 from botocore.credentials import Credentials
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from report import machine, summary_ms, table, write_section  # noqa: E402
-from servers import Server, start_mlci, start_moto  # noqa: E402
+from report import machine, summary_ms, table, write_section
+from servers import Server, start_mlci, start_moto
 
 REGION = "us-east-1"
 GROUP = "bench-group"
@@ -236,7 +236,10 @@ def main() -> None:
         "throughput ratio",
     ]
     text = table(header, rows)
-    memory = f"mlci cloud RSS: idle {idle_rss:.0f} MB, after the run {busy_rss:.0f} MB (target idle <= 150 MB)."
+    memory = (
+        f"mlci cloud RSS: idle {idle_rss:.0f} MB, after the run {busy_rss:.0f} MB "
+        "(target: idle <= 150 MB)."
+    )
     print()
     print(text)
     print(memory)
@@ -245,11 +248,11 @@ def main() -> None:
             "mlci cloud API vs moto_server",
             "\n\n".join(
                 [
-                    f"`python bench/cloud_api.py` on {machine()}: {packages} packages in one group, "
-                    f"each figure over {seconds:.0f} s; latency from one keep-alive client, throughput "
-                    f"from {clients} concurrent clients. Requests are signed once and replayed, so "
-                    "this is server cost, not boto3's. mlci writes are durable (fsync'd file + SQLite "
-                    "WAL commit); moto keeps everything in memory.",
+                    f"`python bench/cloud_api.py` on {machine()}: {packages} packages in one "
+                    f"group, each figure over {seconds:.0f} s; latency from one keep-alive "
+                    f"client, throughput from {clients} concurrent clients. Requests are signed "
+                    "once and replayed, so this is server cost, not boto3's. mlci writes are "
+                    "durable (fsync'd file + SQLite WAL commit); moto keeps everything in memory.",
                     text,
                     memory,
                 ]
