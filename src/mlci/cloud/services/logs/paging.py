@@ -111,18 +111,20 @@ def filter_group_page(
     end_inclusive: int | None = None,
     limit: int = DEFAULT_LIMIT,
     resume_after: Position | None = None,
+    scan_budget: int = SCAN_BUDGET,
+    chunk_size: int = _SCAN_CHUNK,
 ) -> FilterPage:
     """Matching events of the selected streams, by (timestamp, seq), up to `limit` events or
-    PAGE_BYTES; stops early after SCAN_BUDGET events examined."""
+    PAGE_BYTES; stops early, with a resume position, once `scan_budget` events were examined."""
     position = resume_after or (start, 0)
     end = None if end_inclusive is None else end_inclusive + 1
     found: list[LogEvent] = []
     size = examined = 0
     while True:
         chunk = store.group_events_after(
-            group, position, selection=selection, end=end, limit=_SCAN_CHUNK
+            group, position, selection=selection, end=end, limit=chunk_size
         )
-        exhausted = len(chunk) < _SCAN_CHUNK
+        exhausted = len(chunk) < chunk_size
         for index, event in enumerate(chunk):
             if not pattern.matches(event.message):
                 position = event.position
@@ -138,5 +140,5 @@ def filter_group_page(
         examined += len(chunk)
         if exhausted:
             return FilterPage(found, None)
-        if examined >= SCAN_BUDGET:
+        if examined >= scan_budget:
             return FilterPage(found, position)

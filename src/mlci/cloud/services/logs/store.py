@@ -277,15 +277,17 @@ class LogStore:
     ) -> list[LogStream]:
         """Streams by name, or by (last event time, name); `after` is the previous page's last
         sort key ((0, name) when ordering by name)."""
-        key = "coalesce(last_event_ms, 0)" if by_last_event else "0"
+        keys = ["coalesce(last_event_ms, 0)", "name"] if by_last_event else ["name"]
         clauses, params = _selection_sql(selection or StreamSelection(), "name")
         if after is not None:
-            clauses.append(f"({key}, name) {'<' if descending else '>'} (?, ?)")
-            params += after
-        order = "DESC" if descending else "ASC"
+            clauses.append(
+                f"({', '.join(keys)}) {'<' if descending else '>'} ({', '.join('?' for _ in keys)})"
+            )
+            params += after[-len(keys) :]
+        order = " DESC" if descending else ""
         sql = (
             f"SELECT {_STREAM_COLUMNS} FROM log_streams WHERE group_id = ? AND "
-            f"{' AND '.join(clauses)} ORDER BY {key} {order}, name {order} LIMIT ?"
+            f"{' AND '.join(clauses)} ORDER BY {', '.join(k + order for k in keys)} LIMIT ?"
         )
         return [LogStream(*row) for row in self.db.query(sql, [group.id, *params, limit])]
 
