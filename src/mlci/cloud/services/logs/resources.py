@@ -18,7 +18,7 @@ from mlci.cloud.services.logs.store import (
 from mlci.cloud.services.logs.tokens import page_token, parse_page_token, sequence_token
 
 DESCRIBE_LIMIT = 50
-_GROUP_ARN = re.compile(r"arn:aws[\w-]*:logs:[\w-]*:(\d{12}):log-group:([^:]+)(?::\*)?")
+_GROUP_ARN = re.compile(r"arn:aws[\w-]*:logs:[\w-]*:(\d{12}):log-group:([^:]+)")
 
 
 def invalid(message: str) -> AwsError:
@@ -30,7 +30,7 @@ def group_arn(name: str, ctx: Context) -> str:
 
 
 def group_name_of(identifier: str, ctx: Context) -> str:
-    """A logGroupIdentifier is a group's name or its ARN (with or without the trailing ':*')."""
+    """A logGroupIdentifier is a group's name or its ARN (the form without a trailing ':*')."""
     if not identifier.startswith("arn:"):
         return identifier
     match = _GROUP_ARN.fullmatch(identifier)
