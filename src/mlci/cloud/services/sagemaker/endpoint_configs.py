@@ -128,13 +128,13 @@ class EndpointConfigs:
     def create(self, params: dict[str, Any], ctx: Context) -> dict[str, Any]:
         name = params["EndpointConfigName"]
         arn = arns.build(ctx, RESOURCE_TYPE, name)
-        now = self.clock.now()
         with self.db.write() as conn:
             if find(conn, ctx, name) is not None:
                 raise validation(f'Cannot create already existing endpoint configuration "{arn}".')
             production = _variants(conn, ctx, params, "ProductionVariants") or []
             shadow = _variants(conn, ctx, params, "ShadowProductionVariants")
             _check_unique_names(production + (shadow or []))
+            now = self.clock.now()  # inside the transaction: CreationTime order is commit order
             record = {
                 "EndpointConfigName": name,
                 "EndpointConfigArn": arn,

@@ -79,19 +79,19 @@ class ModelPackageGroups:
     def create(self, params: dict[str, Any], ctx: Context) -> dict[str, Any]:
         name = params["ModelPackageGroupName"]
         arn = arns.build(ctx, RESOURCE_TYPE, name)
-        now = self.clock.now()
-        record = records.present(
-            ModelPackageGroupName=name,
-            ModelPackageGroupArn=arn,
-            ModelPackageGroupDescription=params.get("ModelPackageGroupDescription"),
-            CreationTime=now,
-            CreatedBy=records.caller(ctx),
-            ModelPackageGroupStatus="Completed",
-            ManagedConfiguration=params.get("ManagedConfiguration"),
-        )
         with self.db.write() as conn:
             if find(conn, ctx, name) is not None:
                 raise validation(f"Model Package Group already exists: {arn}")
+            now = self.clock.now()  # inside the transaction: CreationTime order is commit order
+            record = records.present(
+                ModelPackageGroupName=name,
+                ModelPackageGroupArn=arn,
+                ModelPackageGroupDescription=params.get("ModelPackageGroupDescription"),
+                CreationTime=now,
+                CreatedBy=records.caller(ctx),
+                ModelPackageGroupStatus="Completed",
+                ManagedConfiguration=params.get("ManagedConfiguration"),
+            )
             conn.execute(
                 "INSERT INTO model_package_groups (region, name_key, name, creation_time, record) "
                 "VALUES (?, ?, ?, ?, ?)",

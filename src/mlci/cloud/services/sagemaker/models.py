@@ -140,7 +140,6 @@ class Models:
         name = params["ModelName"]
         arn = arns.build(ctx, RESOURCE_TYPE, name)
         given = _given_containers(params)
-        now = self.clock.now()
         with self.db.write() as conn:
             if find(conn, ctx, name) is not None:
                 raise validation(f'Cannot create already existing model "{arn}".')
@@ -149,6 +148,7 @@ class Models:
                 shown, runs = _container(conn, ctx, container, where)
                 described.append(shown)
                 resolved.extend(runs)
+            now = self.clock.now()  # inside the transaction: CreationTime order is commit order
             record = records.present(
                 ModelName=name,
                 PrimaryContainer=described[0] if "PrimaryContainer" in params else None,

@@ -136,6 +136,8 @@ class ModelPackages:
             )
         record = self._base_record(params, ctx)
         with self.db.write() as conn:
+            # stamped inside the transaction, so CreationTime order is version order
+            record["CreationTime"] = self.clock.now()
             if group_ref:
                 arn = self._insert_version(conn, ctx, group_ref, params, record)
             else:
@@ -145,7 +147,6 @@ class ModelPackages:
     def _base_record(self, params: dict[str, Any], ctx: Context) -> records.Record:
         return {
             **records.copy_members(params, _COPIED),
-            "CreationTime": self.clock.now(),
             "CreatedBy": records.caller(ctx),
             "ModelPackageStatus": "Completed",
             "ModelPackageStatusDetails": {"ValidationStatuses": [], "ImageScanStatuses": []},

@@ -16,12 +16,10 @@ from mlci.cloud.errors import validation
 from mlci.cloud.protocols.json_rpc import Handler
 from mlci.cloud.service import Context
 from mlci.cloud.services.sagemaker import arns
-from mlci.cloud.services.sagemaker.listing import decode_token, encode_token
 from mlci.cloud.services.sagemaker.schema import Migration
 from mlci.cloud.services.sagemaker.state import State
 
 MAX_TAGS_PER_RESOURCE = 50
-DEFAULT_LIST_TAGS = 50
 
 MIGRATIONS = (
     Migration(
@@ -106,24 +104,15 @@ class Tags:
         return {}
 
     def list_tags(self, params: dict[str, Any], ctx: Context) -> dict[str, Any]:
-        arn = params["ResourceArn"]
-        limit = params.get("MaxResults") or DEFAULT_LIST_TAGS
+        # A resource holds at most 50 tags and MaxResults is at least 50, so one page always
+        # holds them all and no NextToken is ever issued.
         with self.db.read() as conn:
-            resource_key = self._existing(conn, ctx, arn)
-            after = (
-                decode_token(params["NextToken"], resource_key)[0] if params.get("NextToken") else 0
-            )
+            resource_key = self._existing(conn, ctx, params["ResourceArn"])
             rows = conn.execute(
-                "SELECT rowid, key, value FROM resource_tags WHERE resource_key = ? AND rowid > ? "
-                "ORDER BY rowid LIMIT ?",
-                (resource_key, after, limit + 1),
+                "SELECT key, value FROM resource_tags WHERE resource_key = ? ORDER BY rowid",
+                (resource_key,),
             ).fetchall()
-        result: dict[str, Any] = {
-            "Tags": [{"Key": r["key"], "Value": r["value"]} for r in rows[:limit]]
-        }
-        if len(rows) > limit:
-            result["NextToken"] = encode_token([rows[limit - 1]["rowid"]], resource_key)
-        return result
+        return {"Tags": [{"Key": row["key"], "Value": row["value"]} for row in rows]}
 
     def _existing(self, conn: sqlite3.Connection, ctx: Context, arn: str) -> str:
         parsed = arns.parse(arn)
