@@ -14,15 +14,9 @@ from mlci.cloud.services.logs.paging import (
     read_stream_page,
 )
 from mlci.cloud.services.logs.pattern import parse_filter_pattern
+from mlci.cloud.services.logs.records import LogEvent, StreamSelection, event_size, now_ms
 from mlci.cloud.services.logs.resources import invalid, requested_group
-from mlci.cloud.services.logs.store import (
-    ALL,
-    LogEvent,
-    LogStore,
-    StreamSelection,
-    event_size,
-    now_ms,
-)
+from mlci.cloud.services.logs.store import ALL, LogStore
 from mlci.cloud.services.logs.tokens import page_token, parse_page_token, sequence_token
 
 MAX_BATCH_BYTES = 1_048_576

@@ -12,14 +12,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from mlci.cloud.services.logs.pattern import FilterPattern
-from mlci.cloud.services.logs.store import (
+from mlci.cloud.services.logs.records import (
     PAGE_BYTES,
     LogEvent,
     LogGroup,
-    LogStore,
     StreamSelection,
     event_size,
 )
+from mlci.cloud.services.logs.store import LogStore
 from mlci.cloud.services.logs.tokens import (
     Position,
     event_token,

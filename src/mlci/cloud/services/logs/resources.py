@@ -8,13 +8,8 @@ from typing import Any
 from mlci.cloud.errors import AwsError
 from mlci.cloud.protocols.json_rpc import Handler
 from mlci.cloud.service import Context
-from mlci.cloud.services.logs.store import (
-    GROUP_NOT_FOUND,
-    LogGroup,
-    LogStore,
-    LogStream,
-    StreamSelection,
-)
+from mlci.cloud.services.logs.records import LogGroup, LogStream, StreamSelection
+from mlci.cloud.services.logs.store import GROUP_NOT_FOUND, LogStore
 from mlci.cloud.services.logs.tokens import page_token, parse_page_token, sequence_token
 
 DESCRIBE_LIMIT = 50

@@ -1,7 +1,7 @@
 """CloudWatch Logs storage: log groups, their log streams and the streams' events, in SQLite.
 
 Everything that reads or writes logs goes through a `LogStore`: the Logs HTTP API, and other
-services of the cloud that produce logs themselves (the training-job runner writes each job's
+services of the cloud that produce logs themselves (the training-job runner is to write each job's
 lines into `/aws/sagemaker/TrainingJobs`). Get the store with `open_store(home)`; it hands out
 one store per home, so every user in the process shares it. Building a second store over the
 same file (another process, a test) is safe too: each write is a single `BEGIN IMMEDIATE`
@@ -17,112 +17,27 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
-import time
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
 from mlci.cloud.errors import AwsError
+from mlci.cloud.services.logs.records import (
+    PAGE_BYTES,
+    LogEvent,
+    LogGroup,
+    LogStream,
+    StreamSelection,
+    event_size,
+    now_ms,
+)
+from mlci.cloud.services.logs.schema import MIGRATIONS
 from mlci.cloud.storage.db import Database
 
 DB_NAME = "logs.db"
 GROUP_NOT_FOUND = "The specified log group does not exist."
 STREAM_NOT_FOUND = "The specified log stream does not exist."
-# The most bytes of events one read returns, counted as AWS counts a batch (UTF-8 + 26 each).
-PAGE_BYTES = 1_048_576
-EVENT_OVERHEAD_BYTES = 26
 _NO_END = 2**63 - 1
 ALL = -1  # as a limit: no limit
-
-MIGRATIONS = [
-    """
-    CREATE TABLE log_groups (
-        id INTEGER PRIMARY KEY,
-        name TEXT NOT NULL UNIQUE,
-        created_ms INTEGER NOT NULL,
-        log_group_class TEXT NOT NULL,
-        kms_key_id TEXT,
-        tags TEXT NOT NULL
-    );
-    CREATE TABLE log_streams (
-        id INTEGER PRIMARY KEY,
-        group_id INTEGER NOT NULL REFERENCES log_groups (id) ON DELETE CASCADE,
-        name TEXT NOT NULL,
-        created_ms INTEGER NOT NULL,
-        first_event_ms INTEGER,
-        last_event_ms INTEGER,
-        last_ingestion_ms INTEGER,
-        stored_bytes INTEGER NOT NULL DEFAULT 0,
-        uploads INTEGER NOT NULL DEFAULT 0,
-        UNIQUE (group_id, name)
-    );
-    CREATE TABLE log_events (
-        seq INTEGER PRIMARY KEY AUTOINCREMENT,
-        stream_id INTEGER NOT NULL REFERENCES log_streams (id) ON DELETE CASCADE,
-        group_id INTEGER NOT NULL,
-        timestamp_ms INTEGER NOT NULL,
-        ingestion_ms INTEGER NOT NULL,
-        message TEXT NOT NULL
-    );
-    CREATE INDEX log_events_by_stream ON log_events (stream_id, timestamp_ms, seq);
-    CREATE INDEX log_events_by_group ON log_events (group_id, timestamp_ms, seq)
-    """,
-]
-
-
-def now_ms() -> int:
-    return time.time_ns() // 1_000_000
-
-
-def event_size(message: str) -> int:
-    """A message's size as CloudWatch Logs counts it against its limits."""
-    return len(message.encode("utf-8")) + EVENT_OVERHEAD_BYTES
-
-
-@dataclass(frozen=True)
-class LogGroup:
-    id: int
-    name: str
-    created_ms: int
-    log_group_class: str
-    kms_key_id: str | None
-    stored_bytes: int
-
-
-@dataclass(frozen=True)
-class LogStream:
-    id: int
-    group_id: int
-    name: str
-    created_ms: int
-    first_event_ms: int | None
-    last_event_ms: int | None
-    last_ingestion_ms: int | None
-    stored_bytes: int
-    uploads: int
-
-
-@dataclass(frozen=True)
-class LogEvent:
-    seq: int
-    stream_id: int
-    timestamp: int
-    ingestion_time: int
-    message: str
-    stream_name: str | None = None  # filled in by group-wide reads
-
-    @property
-    def position(self) -> tuple[int, int]:
-        return (self.timestamp, self.seq)
-
-
-@dataclass(frozen=True)
-class StreamSelection:
-    """Which streams of a group a group-wide read covers: all, a prefix, or named ones."""
-
-    prefix: str | None = None
-    names: tuple[str, ...] | None = None
-
 
 _GROUP_COLUMNS = (
     "g.id, g.name, g.created_ms, g.log_group_class, g.kms_key_id, "

@@ -12,7 +12,8 @@ from mlci.cloud.services.logs.paging import (
     read_stream_page,
 )
 from mlci.cloud.services.logs.pattern import parse_filter_pattern
-from mlci.cloud.services.logs.store import LogStore, LogStream, StreamSelection
+from mlci.cloud.services.logs.records import LogStream, StreamSelection
+from mlci.cloud.services.logs.store import LogStore
 
 
 @pytest.fixture

@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from mlci.cloud.errors import AwsError
-from mlci.cloud.services.logs.store import LogStore, StreamSelection, open_store
+from mlci.cloud.services.logs.records import StreamSelection
+from mlci.cloud.services.logs.store import LogStore, open_store
 
 GROUP = "/aws/sagemaker/TrainingJobs"
 
