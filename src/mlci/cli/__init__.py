@@ -14,6 +14,7 @@ from mlci import __version__
 # The help is spelled out here so that listing commands imports none of them.
 COMMANDS: dict[str, tuple[str, str]] = {
     "cloud": ("mlci.cli.cloud:cloud", "The local cloud: S3, SageMaker, CloudWatch Logs and STS."),
+    "changes": ("mlci.cli.changes:changes", "Parameters the changed files set (path filtering)."),
 }
 
 

@@ -1,0 +1,204 @@
+"""`mlci changes` against its floor (`git diff --name-only`) and against the orb's algorithm.
+
+Case (a) large: 2,000 model folders, a 20,000-file diff, a 2,000-line mapping; whole-process
+`mlci changes --json` next to a bare `git diff --name-only` of the same revisions (target: at
+most 2x). Case (a) small: 100 folders, a 1,000-file diff, a 100-line mapping; `mlci changes`
+next to the orb's algorithm written as the orb's shell does it (a bash loop over mapping
+lines and, inside it, over changed files, one `grep -P` process per pair until the first
+match) (target: at least 1000x faster). The orb run is bounded: if its measured cost per pair
+says the whole run would take longer than --orb-budget seconds, only the first mapping lines
+are run and the total is extrapolated from the exact number of pairs the full run evaluates.
+
+Run: python bench/changes.py [--quick] [--orb-budget SECONDS] [--no-write]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from report import machine, table, write_section
+
+MLCI = [sys.executable, "-m", "mlci"]
+ORB_SCRIPT = r"""
+set -u
+files=$(git -c core.quotepath=false diff --name-only "$BASE" "$HEAD")
+count=0
+while IFS= read -r line; do
+  trimmed="${line#"${line%%[![:space:]]*}"}"
+  [[ -z "$trimmed" || "$trimmed" == \#* ]] && continue
+  count=$((count + 1))
+  (( count > LIMIT )) && break
+  read -ra tokens <<< "$line"
+  for file in $files; do
+    if echo "$file" | grep -qP "^${tokens[0]}\$"; then
+      echo "${tokens[1]} ${tokens[2]}"
+      break
+    fi
+  done
+done < "$MAPPING_FILE"
+"""
+
+
+@dataclass(frozen=True)
+class Case:
+    name: str
+    folders: int
+    files_per_folder: int
+
+
+def build_repo(root: Path, case: Case) -> Path:
+    """A repository whose `feature` branch changes every file of every model folder."""
+    subprocess.run(["git", "init", "-q", "-b", "main", str(root)], check=True)
+    stream = _fast_import_stream(case)
+    subprocess.run(["git", "-C", str(root), "fast-import", "--quiet"], input=stream, check=True)
+    subprocess.run(
+        ["git", "-C", str(root), "symbolic-ref", "HEAD", "refs/heads/feature"], check=True
+    )
+    mapping = root.parent / f"{case.name}-mapping.txt"
+    lines = [f"model_{i:04d}/.* deploy-model-{i:04d} true" for i in range(case.folders)]
+    mapping.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return mapping
+
+
+def _fast_import_stream(case: Case) -> bytes:
+    parts: list[bytes] = []
+    for revision, branch in ((1, "main"), (2, "feature")):
+        parts.append(f"commit refs/heads/{branch}\n".encode())
+        parts.append(b"committer bench <bench@mlci.invalid> 1700000000 +0000\n")
+        message = f"revision {revision}".encode()
+        parts.append(b"data %d\n%s\n" % (len(message), message))
+        if revision == 2:
+            parts.append(b"from refs/heads/main\n")
+        for folder in range(case.folders):
+            for index in range(case.files_per_folder):
+                body = f"model {folder} file {index} revision {revision}\n".encode()
+                path = f"model_{folder:04d}/src/part_{index:02d}.py"
+                parts.append(b"M 644 inline %s\ndata %d\n%s\n" % (path.encode(), len(body), body))
+        parts.append(b"\n")
+    return b"".join(parts)
+
+
+def timed(command: list[str], cwd: Path, runs: int) -> tuple[float, bytes]:
+    """Median wall time of `runs` runs, and the last run's output."""
+    samples = []
+    output = b""
+    for _ in range(runs):
+        start = time.perf_counter()
+        output = subprocess.run(command, cwd=cwd, capture_output=True, check=True).stdout
+        samples.append(time.perf_counter() - start)
+    return statistics.median(samples), output
+
+
+def ours_and_floor(repo: Path, mapping: Path, runs: int) -> tuple[float, float, str]:
+    ours_command = [*MLCI, "changes", "--base", "main", "--mapping", str(mapping), "--json"]
+    floor_command = ["git", "-c", "core.quotepath=false", "diff", "--name-only", "main", "HEAD"]
+    timed(ours_command, repo, 1)  # warm the page cache and .pyc files once
+    ours, output = timed(ours_command, repo, runs)
+    floor, _ = timed(floor_command, repo, runs)
+    return ours, floor, output.decode().strip()
+
+
+def orb_pairs_per_line(repo: Path, mapping: Path) -> list[int]:
+    """How many (line, file) pairs the orb's loop tests for each mapping line, exactly."""
+    files = subprocess.run(
+        ["git", "-c", "core.quotepath=false", "diff", "--name-only", "main", "HEAD"],
+        cwd=repo, capture_output=True, check=True, text=True,
+    ).stdout.split()  # fmt: skip
+    pairs = []
+    for line in mapping.read_text(encoding="utf-8").splitlines():
+        prefix = line.split()[0].removesuffix(".*")
+        first = next((i for i, name in enumerate(files) if name.startswith(prefix)), None)
+        pairs.append(len(files) if first is None else first + 1)
+    return pairs
+
+
+def run_orb(repo: Path, mapping: Path, lines: int) -> tuple[float, list[str]]:
+    env = dict(os.environ, BASE="main", HEAD="HEAD", MAPPING_FILE=str(mapping), LIMIT=str(lines))
+    start = time.perf_counter()
+    result = subprocess.run(
+        ["bash", "-c", ORB_SCRIPT], cwd=repo, env=env, capture_output=True, check=True, text=True
+    )
+    return time.perf_counter() - start, result.stdout.split("\n")[:-1]
+
+
+def orb_estimate(repo: Path, mapping: Path, budget: float) -> tuple[float, str, list[str]]:
+    """(orb seconds, how obtained, parameter lines it printed)."""
+    pairs = orb_pairs_per_line(repo, mapping)
+    probe_lines = 3
+    probe_time, _ = run_orb(repo, mapping, probe_lines)
+    per_pair = probe_time / sum(pairs[:probe_lines])
+    if per_pair * sum(pairs) <= budget:
+        elapsed, printed = run_orb(repo, mapping, len(pairs))
+        return elapsed, f"measured, all {sum(pairs):,} pairs", printed
+    lines = 1
+    while lines < len(pairs) and per_pair * sum(pairs[: lines + 1]) <= budget:
+        lines += 1
+    elapsed, printed = run_orb(repo, mapping, lines)
+    ran = sum(pairs[:lines])
+    total = elapsed / ran * sum(pairs)
+    how = f"extrapolated from {lines} of {len(pairs)} lines ({ran:,} of {sum(pairs):,} pairs)"
+    return total, how, printed
+
+
+def _ms(seconds: float) -> str:
+    return f"{seconds * 1000:.0f} ms"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="smaller cases, fewer runs")
+    parser.add_argument("--orb-budget", type=float, default=180.0, help="seconds for the orb run")
+    parser.add_argument("--no-write", action="store_true", help="do not update docs/benchmarks.md")
+    args = parser.parse_args()
+    large = Case("large", 200 if args.quick else 2000, 10)
+    small = Case("small", 100, 10)
+    runs = 3 if args.quick else 7
+    rows = []
+    with tempfile.TemporaryDirectory(prefix="mlci-bench-changes-") as scratch:
+        for case in (large, small):
+            repo = Path(scratch) / case.name
+            mapping = build_repo(repo, case)
+            ours, floor, output = ours_and_floor(repo, mapping, runs)
+            expected = {f'"deploy-model-{i:04d}": true' for i in range(case.folders)}
+            if set(output.strip("{}").split(", ")) != expected:
+                raise SystemExit(f"mlci changes answered wrongly on {case.name}: {output[:200]}")
+            label = (
+                f"{case.folders:,} folders, {case.folders * case.files_per_folder:,}-file diff,"
+                f" {case.folders:,}-line mapping"
+            )
+            verdict = f"{ours / floor:.2f}x the floor (target ≤ 2x)"
+            rows.append([label, "git diff --name-only (floor)", _ms(floor), _ms(ours), verdict])
+            if case is small:
+                orb, how, printed = orb_estimate(repo, mapping, args.orb_budget)
+                if any(line != f"deploy-model-{i:04d} true" for i, line in enumerate(printed)):
+                    raise SystemExit(f"the orb script answered unexpectedly: {printed[:3]}")
+                verdict = f"{orb / ours:,.0f}x faster (target ≥ 1000x)"
+                theirs = f"orb: bash loop + grep -P per pair ({how})"
+                rows.append([label, theirs, f"{orb:.1f} s", _ms(ours), verdict])
+    body = "\n\n".join(
+        [
+            f"Machine: {machine()}. `mlci changes` is the whole process "
+            f"(`python -m mlci changes --base main --mapping FILE --json`), median of {runs} runs;"
+            " the floor is one `git diff --name-only main HEAD` process on the same repository."
+            " Repositories are generated with git fast-import: every file of every model folder"
+            " changes on the branch, mapping lines are `model_NNNN/.* deploy-model-NNNN true`.",
+            table(["case", "compared with", "theirs", "mlci changes", "result"], rows),
+            "Reproduce: `python bench/changes.py` (add `--quick` for a smaller large case).",
+        ]
+    )
+    print(body)
+    if not args.no_write and not args.quick:
+        write_section("mlci changes", body)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,191 @@
+"""Path filtering as circleci/path-filtering does it, plus what the orb gets wrong.
+
+The orb: compare HEAD with the merge-base of the base revision and HEAD; if that is HEAD
+itself (building the base branch), compare with HEAD~1, or with the empty tree on a first
+commit. Drop changed files matching an `exclude` regex, then, for each mapping line in order,
+the line applies if any remaining file matches its regex; a parameter set by several lines
+takes the last one's value. The parameters object is what the orb writes to its output file.
+
+Beyond the orb, without changing any of the above: a renamed file counts under its old and
+its new path (the orb's `git diff --name-only` shows only the new one); deleted files count;
+root files can be mapped like any other; nothing matching is a normal outcome (`{}`); and on
+the base branch, `last_run_revision` replaces HEAD~1 so a push of several commits is seen
+whole.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, NamedTuple
+
+from mlci.pipeline import git
+from mlci.pipeline.errors import GitError
+from mlci.pipeline.git import FileChange
+from mlci.pipeline.mapping import ExcludeRule, MappingRule, first_exclude
+
+DEFAULT_CONFIG_PATH = ".circleci/continue_config.yml"
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """Which two revisions were compared, and why that base was chosen."""
+
+    base_revision: str  # as the user gave it, e.g. "main"
+    base: str  # the commit (or empty tree) diffed against
+    head: str
+    reason: str  # "merge-base", "parent", "empty-tree" or "last-run"
+    note: str  # one human sentence explaining the choice
+
+    def describe(self) -> str:
+        return f"Comparing {self.base[:12]}...{self.head[:12]} ({self.note})"
+
+
+class RuleMatch(NamedTuple):
+    """A mapping line and the first changed path (sorted order) it matched, if any."""
+
+    rule: MappingRule
+    path: str | None
+
+
+@dataclass(frozen=True)
+class ChangesResult:
+    comparison: Comparison
+    changes: tuple[FileChange, ...]
+    considered: tuple[str, ...]  # changed paths left after excludes, sorted
+    excluded: tuple[tuple[str, ExcludeRule], ...]
+    matches: tuple[RuleMatch, ...]  # one per mapping line, in mapping order
+    parameters: dict[str, Any]
+    parameter_sources: dict[str, RuleMatch]  # the line whose value won, per parameter
+    config_files: tuple[str, ...]
+
+    def parameters_json(self) -> str:
+        """Exactly what the orb writes to its output-path file."""
+        return json.dumps(self.parameters)
+
+
+def changed_paths(changes: Sequence[FileChange]) -> list[str]:
+    """Every path a change touches (a rename touches two), unique and sorted."""
+    paths: set[str] = set()
+    for change in changes:
+        paths.add(change.path)
+        if change.status == "R" and change.old_path is not None:
+            paths.add(change.old_path)
+    return sorted(paths)
+
+
+def choose_comparison(
+    repo: Path, base_revision: str, head: str = "HEAD", last_run_revision: str | None = None
+) -> Comparison:
+    # One git process resolves every name the decision may need.
+    remote_base = f"origin/{base_revision}"
+    head_commit, local_base, origin_base, parent = git.resolve_commits(
+        repo, [head, base_revision, remote_base, f"{head}~1"]
+    )
+    if head_commit is None:
+        raise GitError(f"head revision {head!r} is not a commit in {repo}")
+    # The orb runs `git checkout <base>` first, which also finds a branch only the remote has.
+    base_commit, base_name = (
+        (local_base, base_revision) if local_base else (origin_base, remote_base)
+    )
+    if base_commit is None:
+        raise GitError(f"base revision {base_revision!r} is not a branch, tag or commit in {repo}")
+    common = git.merge_base(repo, base_commit, head_commit)
+    if common is None:
+        raise GitError(_no_merge_base_message(repo, base_name, head))
+    if common != head_commit:
+        note = f"merge-base of {base_name} and {head}"
+        return Comparison(base_revision, common, head_commit, "merge-base", note)
+    if last_run_revision is not None:
+        since = _since_last_run(repo, base_revision, head_commit, last_run_revision)
+        if since is not None:
+            return since
+    if parent is not None:
+        note = f"{head} is on {base_revision}: compared with its parent, as the orb does"
+        return Comparison(base_revision, parent, head_commit, "parent", note)
+    return _empty_tree_comparison(repo, base_revision, head_commit)
+
+
+def _no_merge_base_message(repo: Path, base_name: str, head: str) -> str:
+    if git.is_shallow(repo):
+        return (
+            f"{base_name} and {head} have no common ancestor in this shallow clone;"
+            " fetch more history (git fetch --unshallow) so the merge-base can be found"
+        )
+    return f"{base_name} and {head} have no common history, so there is no merge-base to compare"
+
+
+def _since_last_run(repo: Path, base_revision: str, head: str, last_run: str) -> Comparison | None:
+    last_commit = git.resolve_commit(repo, last_run)
+    if last_commit is None or not git.is_ancestor(repo, last_commit, head):
+        return None  # rewritten history or a pruned commit: fall back to the orb's choice
+    note = f"since the last successful pipeline on {base_revision} ({last_commit[:12]})"
+    return Comparison(base_revision, last_commit, head, "last-run", note)
+
+
+def _empty_tree_comparison(repo: Path, base_revision: str, head: str) -> Comparison:
+    if git.is_shallow_boundary(repo, head):
+        note = (
+            "shallow clone without the parent commit: compared with the empty tree, as the orb does"
+        )
+    else:
+        note = "first commit: compared with the empty tree, every file counts"
+    return Comparison(base_revision, git.empty_tree(repo), head, "empty-tree", note)
+
+
+def apply_mapping(
+    comparison: Comparison,
+    changes: Sequence[FileChange],
+    rules: Sequence[MappingRule],
+    excludes: Sequence[ExcludeRule] = (),
+    config_path: str = DEFAULT_CONFIG_PATH,
+) -> ChangesResult:
+    """Excludes first, then every mapping line against what is left; the last value wins."""
+    considered: list[str] = []
+    excluded: list[tuple[str, ExcludeRule]] = []
+    for path in changed_paths(changes):
+        rule = first_exclude(excludes, path) if excludes else None
+        if rule is None:
+            considered.append(path)
+        else:
+            excluded.append((path, rule))
+    matches = tuple(RuleMatch(rule, rule.pattern.first_match(considered)) for rule in rules)
+    parameters: dict[str, Any] = {}
+    sources: dict[str, RuleMatch] = {}
+    config_files: list[str] = []
+    for match in matches:
+        if match.path is None:
+            continue
+        if match.rule.parameter is not None:
+            parameters[match.rule.parameter] = match.rule.value
+            sources[match.rule.parameter] = match
+        if match.rule.config_file is not None and match.rule.config_file not in config_files:
+            config_files.append(match.rule.config_file)
+    return ChangesResult(
+        comparison=comparison,
+        changes=tuple(changes),
+        considered=tuple(considered),
+        excluded=tuple(excluded),
+        matches=matches,
+        parameters=parameters,
+        parameter_sources=sources,
+        config_files=tuple(config_files) or (config_path,),
+    )
+
+
+def compute_changes(
+    repo: Path,
+    base_revision: str,
+    rules: Sequence[MappingRule],
+    excludes: Sequence[ExcludeRule] = (),
+    *,
+    head: str = "HEAD",
+    config_path: str = DEFAULT_CONFIG_PATH,
+    last_run_revision: str | None = None,
+) -> ChangesResult:
+    """Everything `mlci changes` (and the native path-filtering/filter job) needs."""
+    comparison = choose_comparison(repo, base_revision, head, last_run_revision)
+    changes = git.diff_name_status(repo, comparison.base, comparison.head)
+    return apply_mapping(comparison, changes, rules, excludes, config_path)

@@ -1,0 +1,104 @@
+"""What `mlci changes` was asked, turned into a ChangesResult.
+
+Mapping and exclude arguments are, as in the orb, either a file path or the text itself. With
+no mapping given, the settings come from the setup config's `path-filtering/filter` job, so in
+a repository like the article's `mlci changes` answers with no arguments at all.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from mlci.pipeline import git, run_history
+from mlci.pipeline.changes import DEFAULT_CONFIG_PATH, ChangesResult, compute_changes
+from mlci.pipeline.errors import PipelineError
+from mlci.pipeline.files import write_atomically
+from mlci.pipeline.mapping import ExcludeRule, parse_excludes, parse_mapping
+
+DEFAULT_BASE = "main"
+SETUP_CONFIG = ".circleci/config.yml"
+
+
+@dataclass(frozen=True)
+class ChangesRequest:
+    repo: Path
+    base_revision: str | None = None
+    head: str = "HEAD"
+    mapping: str | None = None  # a file path or the mapping text
+    excludes: tuple[str, ...] = ()  # each a file path or exclude text
+    config_path: str | None = None
+    since_last_run: bool = False
+    setup_config: str = SETUP_CONFIG
+
+
+@dataclass(frozen=True)
+class FilterSettings:
+    """The path-filtering settings in effect (from arguments, else from the setup config)."""
+
+    base_revision: str = DEFAULT_BASE
+    mapping: str = ""
+    mapping_source: str = "--mapping"
+    excludes: tuple[tuple[str, str], ...] = ()  # (text, source name)
+    config_path: str = DEFAULT_CONFIG_PATH
+    origin: str = "command line"
+    notes: tuple[str, ...] = field(default=())
+
+
+def read_file_or_text(value: str, base_dir: Path, flag: str) -> tuple[str, str]:
+    """(text, source name): the file's content if `value` names a file, else `value` itself."""
+    if "\n" not in value:
+        for candidate in (Path(value), base_dir / value):
+            if candidate.is_file():
+                try:
+                    return candidate.read_text(encoding="utf-8"), value
+                except (OSError, UnicodeDecodeError) as exc:
+                    raise PipelineError(f"cannot read {flag} file {value}: {exc}") from None
+    return value, flag
+
+
+def settings_for(request: ChangesRequest, repo_root: Path) -> FilterSettings:
+    if request.mapping is None:
+        from mlci.pipeline.orbs.path_filtering import settings_from_setup_config
+
+        settings = settings_from_setup_config(repo_root, request.setup_config)
+    else:
+        text, source = read_file_or_text(request.mapping, repo_root, "--mapping")
+        settings = FilterSettings(mapping=text, mapping_source=source)
+    excludes = tuple(read_file_or_text(value, repo_root, "--exclude") for value in request.excludes)
+    return FilterSettings(
+        base_revision=request.base_revision or settings.base_revision,
+        mapping=settings.mapping,
+        mapping_source=settings.mapping_source,
+        excludes=settings.excludes + excludes,
+        config_path=request.config_path or settings.config_path,
+        origin=settings.origin,
+        notes=settings.notes,
+    )
+
+
+def run_changes(request: ChangesRequest) -> tuple[ChangesResult, FilterSettings]:
+    repo_root = git.repository_root(request.repo)
+    settings = settings_for(request, repo_root)
+    rules = parse_mapping(settings.mapping, settings.mapping_source)
+    excludes: list[ExcludeRule] = []
+    for text, source in settings.excludes:
+        excludes.extend(parse_excludes(text, source))
+    last_run = None
+    if request.since_last_run:
+        last_run = run_history.last_successful_revision(repo_root, settings.base_revision)
+    result = compute_changes(
+        repo_root,
+        settings.base_revision,
+        rules,
+        excludes,
+        head=request.head,
+        config_path=settings.config_path,
+        last_run_revision=last_run,
+    )
+    return result, settings
+
+
+def write_parameters(path: Path, result: ChangesResult) -> None:
+    """Write the parameters JSON as the orb's output file, atomically."""
+    write_atomically(path, result.parameters_json())

@@ -1,0 +1,161 @@
+"""The few git questions the pipeline asks, each one subprocess with `-z` output where paths appear.
+
+Paths come back as str decoded from UTF-8 with surrogateescape, so any byte sequence git stores
+survives the round trip. Functions that look something up return None when git says "no such
+thing" and raise GitError for anything else, with git's own message.
+"""
+
+from __future__ import annotations
+
+import subprocess
+from collections.abc import Sequence
+from pathlib import Path
+from typing import NamedTuple
+
+from mlci.pipeline.errors import GitError
+
+# The id of the empty tree in SHA-1 repositories; SHA-256 repositories ask git (empty_tree()).
+EMPTY_TREE_SHA1 = "4b825dc642cb6eb9a060e54bf8d69288fbee4904"
+
+
+class FileChange(NamedTuple):
+    """One entry of `git diff --name-status`: A, M, D, T, R (renamed) or C (copied).
+
+    A NamedTuple rather than a dataclass: a large push makes tens of thousands of them.
+    """
+
+    status: str
+    path: str
+    old_path: str | None = None
+
+
+def _git(
+    repo: Path, *args: str, input_bytes: bytes | None = None
+) -> subprocess.CompletedProcess[bytes]:
+    try:
+        return subprocess.run(
+            ["git", "-C", str(repo), *args],
+            input=input_bytes,
+            capture_output=True,
+            check=False,
+        )
+    except FileNotFoundError:
+        raise GitError("git is not installed or not on PATH") from None
+
+
+def _fail(args: tuple[str, ...], result: subprocess.CompletedProcess[bytes]) -> GitError:
+    answer = result.stderr.decode("utf-8", "replace").strip() or f"exit status {result.returncode}"
+    return GitError(f"git {' '.join(args)} failed: {answer}")
+
+
+def _output(repo: Path, *args: str) -> str:
+    result = _git(repo, *args)
+    if result.returncode != 0:
+        raise _fail(args, result)
+    return result.stdout.decode("utf-8", "surrogateescape").strip()
+
+
+def repository_root(path: Path) -> Path:
+    """The top of the work tree containing `path`; GitError if it is not in a repository."""
+    return Path(_output(path, "rev-parse", "--show-toplevel"))
+
+
+def resolve_commit(repo: Path, revision: str) -> str | None:
+    """The full commit id `revision` names, or None if it names no commit."""
+    return resolve_commits(repo, [revision])[0]
+
+
+def resolve_commits(repo: Path, revisions: Sequence[str]) -> list[str | None]:
+    """Commit ids for several revisions in one git process (None where a name is no commit)."""
+    usable = [r for r in dict.fromkeys(revisions) if r and "\n" not in r]
+    if not usable:
+        return [None] * len(revisions)
+    query = "".join(f"{revision}^{{commit}}\n" for revision in usable).encode("utf-8")
+    result = _git(repo, "cat-file", "--batch-check=%(objectname)", input_bytes=query)
+    if result.returncode != 0:
+        raise _fail(("cat-file", "--batch-check"), result)
+    lines = result.stdout.decode("utf-8", "replace").splitlines()
+    answers = dict(zip(usable, lines, strict=True))
+    return [_commit_id(answers.get(revision)) for revision in revisions]
+
+
+def _commit_id(answer: str | None) -> str | None:
+    # cat-file answers "<name> missing" (or "ambiguous") for names that resolve to no commit.
+    if answer is None or " " in answer:
+        return None
+    return answer
+
+
+def merge_base(repo: Path, first: str, second: str) -> str | None:
+    """The best common ancestor of two commits, or None if their histories never meet."""
+    result = _git(repo, "merge-base", first, second)
+    if result.returncode == 1 and not result.stderr.strip():
+        return None
+    if result.returncode != 0:
+        raise _fail(("merge-base", first, second), result)
+    return result.stdout.decode("ascii").strip()
+
+
+def is_ancestor(repo: Path, ancestor: str, descendant: str) -> bool:
+    result = _git(repo, "merge-base", "--is-ancestor", ancestor, descendant)
+    if result.returncode not in (0, 1):
+        raise _fail(("merge-base", "--is-ancestor", ancestor, descendant), result)
+    return result.returncode == 0
+
+
+def is_shallow_boundary(repo: Path, commit: str) -> bool:
+    """True if a shallow clone cut the history at `commit` (its parents were not fetched)."""
+    shallow_file = Path(
+        _output(repo, "rev-parse", "--path-format=absolute", "--git-path", "shallow")
+    )
+    try:
+        return commit in shallow_file.read_text(encoding="ascii").split()
+    except FileNotFoundError:
+        return False
+
+
+def is_shallow(repo: Path) -> bool:
+    return _output(repo, "rev-parse", "--is-shallow-repository") == "true"
+
+
+def current_branch(repo: Path) -> str | None:
+    """The checked-out branch name, or None on a detached HEAD."""
+    result = _git(repo, "symbolic-ref", "--quiet", "--short", "HEAD")
+    if result.returncode != 0:
+        return None
+    return result.stdout.decode("utf-8", "surrogateescape").strip()
+
+
+def empty_tree(repo: Path) -> str:
+    """The id of the empty tree in this repository's hash format."""
+    result = _git(repo, "hash-object", "-t", "tree", "--stdin", input_bytes=b"")
+    if result.returncode != 0:
+        raise _fail(("hash-object", "-t", "tree", "--stdin"), result)
+    return result.stdout.decode("ascii").strip()
+
+
+def diff_name_status(repo: Path, base: str, head: str) -> list[FileChange]:
+    """Files that differ between two trees, renames detected (R entries carry the old path)."""
+    args = ("diff", "--name-status", "-z", "--find-renames", "--no-relative", base, head, "--")
+    result = _git(repo, "-c", "core.quotepath=false", *args)
+    if result.returncode != 0:
+        raise _fail(args, result)
+    return parse_name_status(result.stdout)
+
+
+def parse_name_status(output: bytes) -> list[FileChange]:
+    """Parse `--name-status -z`: `status NUL path NUL`, or `status NUL old NUL new NUL`."""
+    fields = output.decode("utf-8", "surrogateescape").split("\0")
+    changes: list[FileChange] = []
+    append = changes.append
+    index = 0
+    count = len(fields) - 1  # the output ends with NUL, so the last field is empty
+    while index < count:
+        status = fields[index][0]
+        if status in "RC":
+            append(FileChange(status, fields[index + 2], fields[index + 1]))
+            index += 3
+        else:
+            append(FileChange(status, fields[index + 1]))
+            index += 2
+    return changes
