@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -39,6 +40,33 @@ def store_payload(s3: S3State, call: Call) -> StoredBody:
             s3.blobs.delete(blob_id)
             raise
     return StoredBody(blob_id, size, md5_hex, claim)
+
+
+def copy_to_body(
+    s3: S3State, handle: BinaryIO, algorithm: str | None, start: int = 0, length: int = -1
+) -> tuple[Body, Checksum | None]:
+    """A stored object's bytes (or a range) as a new body: MD5-hashed for the ETag, and
+    hashed with `algorithm` too when given. Closes `handle`."""
+    running = integrity.new_hash(algorithm) if algorithm else None
+    body = Body(s3.blobs.tmp)
+    try:
+        with handle as source:
+            source.seek(start)
+            left = length
+            while left != 0:
+                chunk = source.read(READ_SIZE if left < 0 else min(READ_SIZE, left))
+                if not chunk:
+                    break
+                left = left - len(chunk) if left > 0 else left
+                body.write(chunk)
+                if running is not None:
+                    running.update(chunk)
+    except BaseException:
+        body.discard()
+        raise
+    if algorithm is None or running is None:
+        return body, None
+    return body, Checksum(algorithm, base64.b64encode(running.digest()).decode())
 
 
 def file_chunks(path: Path, start: int = 0, length: int | None = None) -> Iterator[bytes]:

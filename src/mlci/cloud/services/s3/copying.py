@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-import base64
 import time
-from typing import BinaryIO
 from urllib.parse import unquote
 
 from mlci.cloud.errors import AwsError
-from mlci.cloud.http import Body, Response
+from mlci.cloud.http import Response
 from mlci.cloud.services.s3 import conditions, integrity, metadata, xmlio
-from mlci.cloud.services.s3.blobio import READ_SIZE, find_object, open_object
+from mlci.cloud.services.s3.blobio import copy_to_body, find_object, open_object
 from mlci.cloud.services.s3.call import Call, S3State, xml_response
-from mlci.cloud.services.s3.integrity import Checksum
 from mlci.cloud.services.s3.names import decode_key
 from mlci.cloud.services.s3.records import ObjectRecord
 from mlci.cloud.services.s3.xmlio import leaf
@@ -26,8 +23,8 @@ def copy_object(s3: S3State, call: Call) -> Response:
     conditions.check_copy_source(call.request.headers, source.etag, source.last_modified)
     headers = _new_metadata(call, source, (source_bucket, source_key) == (call.bucket, call.key))
     handle, source = open_object(s3, source_bucket, source)
-    algorithm = _checksum_algorithm(call, source)
-    body, checksum = _copy_bytes(s3, handle, algorithm)
+    algorithm = checksum_algorithm(call, source)
+    body, checksum = copy_to_body(s3, handle, algorithm)
     blob_id = s3.blobs.put_body(body)
     record = ObjectRecord(
         key=call.object_key,
@@ -93,7 +90,7 @@ def _new_metadata(call: Call, source: ObjectRecord, same_object: bool) -> list[t
     return kept
 
 
-def _checksum_algorithm(call: Call, source: ObjectRecord) -> str | None:
+def checksum_algorithm(call: Call, source: ObjectRecord) -> str | None:
     requested = call.header("x-amz-checksum-algorithm")
     if requested is not None:
         algorithm = requested.upper()
@@ -101,23 +98,3 @@ def _checksum_algorithm(call: Call, source: ObjectRecord) -> str | None:
             raise AwsError("InvalidRequest", f"Checksum algorithm {requested[:32]!r} is not valid")
         return algorithm
     return source.checksum.algorithm if source.checksum else None
-
-
-def _copy_bytes(
-    s3: S3State, handle: BinaryIO, algorithm: str | None
-) -> tuple[Body, Checksum | None]:
-    """The source's bytes as a new body, hashed (MD5 for the ETag, and `algorithm`)."""
-    running = integrity.new_hash(algorithm) if algorithm else None
-    body = Body(s3.blobs.tmp)
-    try:
-        with handle as source:
-            while chunk := source.read(READ_SIZE):
-                body.write(chunk)
-                if running is not None:
-                    running.update(chunk)
-    except BaseException:
-        body.discard()
-        raise
-    if algorithm is None or running is None:
-        return body, None
-    return body, Checksum(algorithm, base64.b64encode(running.digest()).decode())

@@ -7,7 +7,16 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from mlci.cloud.errors import AwsError, not_implemented
-from mlci.cloud.services.s3 import buckets, catalog, copying, deletes, listing, multipart, objects
+from mlci.cloud.services.s3 import (
+    buckets,
+    catalog,
+    copying,
+    deletes,
+    listing,
+    multipart,
+    objects,
+    part_copy,
+)
 from mlci.cloud.services.s3 import multipart_lists as mp_lists
 from mlci.cloud.services.s3.call import Handler
 
@@ -76,7 +85,7 @@ def _object_operation(
     copy = "x-amz-copy-source" in headers
     if subresource is None and "uploadId" in query:
         if method == "PUT" and copy:
-            return None  # UploadPartCopy
+            return "UploadPartCopy", part_copy.upload_part_copy
         return _UPLOAD_OPERATIONS.get(method)
     if subresource is None and method == "PUT" and copy:
         return "CopyObject", copying.copy_object
