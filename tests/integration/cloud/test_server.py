@@ -29,6 +29,17 @@ def _raw(cloud: RunningCloud, method: str, path: str, body: bytes = b"", **heade
     return response.status, dict(response.getheaders()), data
 
 
+def _reply_to(cloud: RunningCloud, head: str, extra: bytes = b"") -> str:
+    """Send raw bytes; read the reply until the server closes the connection."""
+    parts = urlsplit(cloud.url)
+    chunks = []
+    with socket.create_connection((parts.hostname, parts.port), timeout=10) as sock:
+        sock.sendall(head.encode() + extra)
+        while chunk := sock.recv(65536):
+            chunks.append(chunk)
+    return b"".join(chunks).decode("latin-1")
+
+
 def assert_healthy(cloud: RunningCloud) -> None:
     status, _, body = _raw(cloud, "GET", "/_mlci/health")
     assert status == 200
@@ -138,9 +149,7 @@ def test_six_gigabyte_content_length_is_refused_before_reading(cloud: RunningClo
         f"Authorization: AWS4-HMAC-SHA256 Credential={scope}, SignedHeaders=host, Signature=00\r\n"
         "Content-Length: 6000000000\r\n\r\n"
     )
-    with socket.create_connection((parts.hostname, parts.port), timeout=10) as sock:
-        sock.sendall(head.encode() + b"x" * 1024)
-        reply = sock.recv(65536).decode("latin-1")
+    reply = _reply_to(cloud, head, b"x" * 1024)
     assert reply.startswith("HTTP/1.1 400")
     assert "EntityTooLarge" in reply
     assert_healthy(cloud)
@@ -154,9 +163,7 @@ def test_oversized_api_body_is_refused(cloud: RunningCloud) -> None:
         f"Authorization: AWS4-HMAC-SHA256 Credential={scope}, SignedHeaders=host, Signature=00\r\n"
         f"Content-Length: {64 * 1024 * 1024}\r\n\r\n"
     )
-    with socket.create_connection((parts.hostname, parts.port), timeout=10) as sock:
-        sock.sendall(head.encode())
-        reply = sock.recv(65536).decode("latin-1")
+    reply = _reply_to(cloud, head)
     assert reply.startswith("HTTP/1.1 400")
     assert "ValidationException" in reply and "exceeds the limit" in reply
     assert_healthy(cloud)
