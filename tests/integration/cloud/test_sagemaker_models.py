@@ -293,6 +293,32 @@ def test_variant_names_are_unique_within_a_config(sm: Any) -> None:
     assert message == "VariantName 'v' is used by more than one variant; names must be unique."
 
 
+def test_shadow_variants_are_checked_like_production_ones(sm: Any, cloud: RunningCloud) -> None:
+    model, name = image_model(sm), unique("shadow")
+    sm.create_endpoint_config(
+        EndpointConfigName=name,
+        ProductionVariants=[variant(model, "live")],
+        ShadowProductionVariants=[variant(model, "candidate", InitialVariantWeight=0.5)],
+    )
+    described = sm.describe_endpoint_config(EndpointConfigName=name)
+    shadow = described["ShadowProductionVariants"]
+    assert [(v["VariantName"], v["InitialVariantWeight"]) for v in shadow] == [("candidate", 0.5)]
+    message = message_of(
+        sm.create_endpoint_config,
+        EndpointConfigName=unique("shadow"),
+        ProductionVariants=[variant(model, "live")],
+        ShadowProductionVariants=[variant(model, "live")],
+    )
+    assert message.startswith("VariantName 'live' is used by more than one variant")
+    message = message_of(
+        sm.create_endpoint_config,
+        EndpointConfigName=unique("shadow"),
+        ProductionVariants=[variant(model, "live")],
+        ShadowProductionVariants=[variant("missing-shadow-model", "candidate")],
+    )
+    assert message == f'Could not find model "{arn_prefix(cloud)}:model/missing-shadow-model".'
+
+
 def test_endpoint_config_names_are_unique(sm: Any, cloud: RunningCloud) -> None:
     model, name = image_model(sm), unique("EC")
     sm.create_endpoint_config(EndpointConfigName=name, ProductionVariants=[variant(model)])

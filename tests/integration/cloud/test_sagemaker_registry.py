@@ -110,6 +110,8 @@ def test_versions_count_up_per_group(sm: Any, group: str, cloud: RunningCloud) -
     arns = [register(sm, group) for _ in range(3)]
     assert arns == [f"{arn_prefix(cloud)}:model-package/{group.lower()}/{v}" for v in (1, 2, 3)]
     assert register(sm, other).endswith(f"/{other.lower()}/1")
+    group_arn = sm.describe_model_package_group(ModelPackageGroupName=group)["ModelPackageGroupArn"]
+    assert register(sm, group_arn).endswith(f"/{group.lower()}/4")
 
 
 def test_a_package_records_everything_it_was_registered_with(sm: Any, group: str) -> None:
@@ -264,6 +266,9 @@ def test_updating_a_missing_package_is_refused(sm: Any, group: str, cloud: Runni
         sm.update_model_package, ModelPackageArn=missing, ModelApprovalStatus="Approved"
     )
     assert message == f"ModelPackage {missing} does not exist."
+    not_a_version = f"{arn_prefix(cloud)}:model-package/{group.lower()}/latest"
+    _, message = error_of(sm.update_model_package, ModelPackageArn=not_a_version)
+    assert message == f"'{not_a_version}' does not name a model package version"
 
 
 # --- unversioned packages -------------------------------------------------------------------
