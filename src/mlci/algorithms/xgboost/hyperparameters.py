@@ -112,8 +112,10 @@ SPECS: dict[str, Kind] = {
 ALIASES = {"learning_rate": "eta", "min_split_loss": "gamma", "reg_lambda": "lambda",
            "reg_alpha": "alpha"}  # fmt: skip
 # Hyperparameters the container reads itself; they never reach xgboost's params.
-CONTAINER_ONLY = ("num_round", "csv_weights", "early_stopping_rounds", "eval_metric",
-                  "_tuning_objective_metric", "save_model_on_termination", "use_dask_gpu_training")  # fmt: skip
+CONTAINER_ONLY = (
+    "num_round", "csv_weights", "early_stopping_rounds", "eval_metric",
+    "_tuning_objective_metric", "save_model_on_termination", "use_dask_gpu_training",
+)  # fmt: skip
 # Container features that need machinery mlci does not have (k-fold CV, Dask on GPUs).
 UNSUPPORTED = {
     "_kfold": "cross-validation training (_kfold) is not supported by mlci",
