@@ -23,3 +23,11 @@ class ModelError(Exception):
         super().__init__(message)
         self.message = message
         self.status = status
+
+
+class ModelLoadError(ModelError):
+    """The model cannot be loaded (bad archive, missing or foreign model file); the container
+    answers such a model with 500 "Unable to load model: ..."."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(f"Unable to load model: {message}", status=500)

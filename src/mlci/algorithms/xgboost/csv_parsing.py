@@ -72,9 +72,9 @@ def _fill_missing(data: bytes, sep: bytes) -> bytes:
     # An empty field is a missing value. These substring tests run in C and are almost always
     # false, so the common case costs a few scans of the buffer.
     doubled, nan = sep + sep, b"nan"
-    if doubled not in data and b"\n" + sep not in data and sep + b"\n" not in data:
-        if not data.startswith(sep) and not data.endswith(sep):
-            return data
+    at_edges = data.startswith(sep) or data.endswith(sep)
+    if not at_edges and doubled not in data and b"\n" + sep not in data and sep + b"\n" not in data:
+        return data
     while doubled in data:
         data = data.replace(doubled, sep + nan + sep)
     data = data.replace(b"\n" + sep, b"\n" + nan + sep).replace(sep + b"\n", sep + nan + b"\n")

@@ -101,7 +101,9 @@ def _read_csv(data: bytes, where: _Where, csv_weights: bool) -> _Part:
                 f"in the {where.channel} channel is {problem.text}. Remove the header line; "
                 "the first column must be the label and every field a number."
             ) from None
-        raise AlgorithmError(f"Invalid CSV data ({where.at(problem.line)}): {problem.detail}")
+        raise AlgorithmError(
+            f"Invalid CSV data ({where.at(problem.line)}): {problem.detail}"
+        ) from None
     first_feature = 2 if csv_weights else 1
     if table.shape[1] <= first_feature:
         what = "a label and a weight" if csv_weights else "a label"

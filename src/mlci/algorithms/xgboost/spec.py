@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 Status = Literal["Completed", "Failed", "Stopped"]
+MODEL_NAME = "xgboost-model"  # the model file in the output directory, as in the container
 
 
 def _discard(line: str) -> None:

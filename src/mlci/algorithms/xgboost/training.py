@@ -28,9 +28,8 @@ from mlci.algorithms.errors import AlgorithmError
 from mlci.algorithms.files import write_atomically
 from mlci.algorithms.xgboost import content_types, hyperparameters, logs, metrics
 from mlci.algorithms.xgboost.data import Dataset, read_channel, widen
-from mlci.algorithms.xgboost.spec import FinalMetric, TrainingResult, TrainingSpec
+from mlci.algorithms.xgboost.spec import MODEL_NAME, FinalMetric, TrainingResult, TrainingSpec
 
-MODEL_NAME = "xgboost-model"
 CHANNELS = ("train", "validation")
 FAILURE_REASON_LIMIT = 1024  # DescribeTrainingJob.FailureReason is at most this long
 # xgboost messages that mean "your data or settings", passed on without the generic prefix.

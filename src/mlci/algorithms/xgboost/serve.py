@@ -1,0 +1,191 @@
+"""The SageMaker model-container contract for an XGBoost model, as a small ASGI app.
+
+    python -m mlci.algorithms.xgboost.serve --model-dir DIR --port 0 --port-file F [--host H]
+
+- `GET /ping` answers 200 once the model is loaded (it is loaded before the port opens, so
+  a connection that succeeds means the model is ready);
+- `POST /invocations` reads `Content-Type` and `Accept` and answers what `Predictor.invoke`
+  returns; a `ModelError` becomes its status with the message as a text/plain body, as the
+  container answers (400 bad payload, 406 bad Accept, 415 unreadable body, 413 too large);
+- `GET /execution-parameters` answers what the container tells batch transform.
+
+The port is chosen by the OS with `--port 0`; the bound port is printed on stdout and, with
+`--port-file`, written to that file atomically, so a parent can start N of these at once.
+Prediction runs on one worker thread so `/ping` stays responsive during a large request.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import socket
+import sys
+from collections.abc import Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+from mlci.algorithms.errors import ModelError
+from mlci.algorithms.files import write_atomically
+
+# The container's default MAX_CONTENT_LENGTH; InvokeEndpoint itself refuses bodies over 6 MB.
+MAX_PAYLOAD_BYTES = 6 * 1024 * 1024
+
+Scope = dict[str, Any]
+Receive = Callable[[], Awaitable[dict[str, Any]]]
+Send = Callable[[dict[str, Any]], Awaitable[None]]
+Invoke = Callable[[bytes, str | None, str | None], tuple[bytes, str]]
+
+
+class ModelServer:
+    """ASGI app around `invoke(body, content_type, accept) -> (body, content_type)`."""
+
+    def __init__(self, invoke: Invoke, max_payload_bytes: int = MAX_PAYLOAD_BYTES) -> None:
+        self.invoke = invoke
+        self.max_payload_bytes = max_payload_bytes
+        self.executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="predict")
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "lifespan":
+            await _lifespan(receive, send)
+            return
+        if scope["type"] != "http":
+            return
+        route = (scope["method"], scope["path"])
+        if route == ("GET", "/ping"):
+            await _respond(send, 200, b"", "text/plain; charset=utf-8")
+        elif route == ("POST", "/invocations"):
+            await self._invocations(scope, receive, send)
+        elif route == ("GET", "/execution-parameters"):
+            await _respond(send, 200, _execution_parameters(self.max_payload_bytes),
+                           "application/json")  # fmt: skip
+        elif scope["path"] in ("/ping", "/invocations", "/execution-parameters"):
+            await _respond(send, 405, b"Method Not Allowed", "text/plain; charset=utf-8")
+        else:
+            await _respond(send, 404, b"Not Found", "text/plain; charset=utf-8")
+
+    async def _invocations(self, scope: Scope, receive: Receive, send: Send) -> None:
+        body = await _read_body(receive, self.max_payload_bytes)
+        if body is None:
+            message = f"Request body exceeds the maximum payload of {self.max_payload_bytes} bytes"
+            await _respond(send, 413, message.encode(), "text/plain; charset=utf-8")
+            return
+        headers = _headers(scope)
+        loop = asyncio.get_running_loop()
+        try:
+            answer, content_type = await loop.run_in_executor(
+                self.executor, self.invoke, body, headers.get("content-type"),
+                headers.get("accept"),
+            )  # fmt: skip
+        except ModelError as error:
+            await _respond(send, error.status, error.message.encode(), "text/plain; charset=utf-8")
+            return
+        await _respond(send, 200, answer, content_type)
+
+
+def _headers(scope: Scope) -> dict[str, str]:
+    return {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
+
+
+async def _read_body(receive: Receive, limit: int) -> bytes | None:
+    """The whole request body, or None as soon as it grows past `limit`."""
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            return b"".join(chunks)
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > limit:
+            return None
+        chunks.append(chunk)
+        if not message.get("more_body", False):
+            return b"".join(chunks)
+
+
+async def _respond(send: Send, status: int, body: bytes, content_type: str) -> None:
+    headers = [(b"content-type", content_type.encode()),
+               (b"content-length", str(len(body)).encode())]  # fmt: skip
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
+
+
+async def _lifespan(receive: Receive, send: Send) -> None:
+    while True:
+        message = await receive()
+        if message["type"] == "lifespan.startup":
+            await send({"type": "lifespan.startup.complete"})
+        elif message["type"] == "lifespan.shutdown":
+            await send({"type": "lifespan.shutdown.complete"})
+            return
+
+
+def _execution_parameters(max_payload_bytes: int) -> bytes:
+    return json.dumps({
+        "MaxConcurrentTransforms": 1,
+        "BatchStrategy": "MULTI_RECORD",
+        "MaxPayloadInMB": max_payload_bytes // (1024 * 1024),
+    }).encode()  # fmt: skip
+
+
+def bind(host: str, port: int) -> socket.socket:
+    """A listening socket; port 0 lets the OS pick a free one."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((host, port))
+    sock.listen(128)
+    sock.set_inheritable(True)
+    return sock
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _arguments(argv)
+    from mlci.algorithms.xgboost.inference import Predictor  # imports xgboost: seconds, not ms
+
+    try:
+        predictor = Predictor.load(args.model_dir, nthread=args.nthread)
+    except ModelError as error:
+        print(error.message, file=sys.stderr, flush=True)
+        return 1
+    try:
+        sock = bind(args.host, args.port)
+    except OSError as error:
+        print(f"cannot listen on {args.host}:{args.port}: {error}", file=sys.stderr, flush=True)
+        return 1
+    port = sock.getsockname()[1]
+    if args.port_file:
+        write_atomically(Path(args.port_file), f"{port}\n".encode())
+    print(f"serving {args.model_dir} on http://{args.host}:{port}", flush=True)
+    _run(ModelServer(predictor.invoke, args.max_payload_bytes), sock)
+    return 0
+
+
+def _run(app: ModelServer, sock: socket.socket) -> None:
+    import uvicorn
+
+    config = uvicorn.Config(
+        app, http="httptools", lifespan="off", log_level="warning", access_log=False,
+        timeout_graceful_shutdown=5,
+    )  # fmt: skip
+    uvicorn.Server(config).run(sockets=[sock])
+
+
+def _arguments(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="python -m mlci.algorithms.xgboost.serve",
+        description="Serve an XGBoost model with the SageMaker container contract.",
+    )
+    parser.add_argument("--model-dir", required=True, help="model directory or model.tar.gz")
+    parser.add_argument("--port", type=int, default=8080, help="0 picks a free port")
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port-file", help="write the bound port here (atomically)")
+    parser.add_argument("--nthread", type=int, default=1, help="threads per prediction")
+    parser.add_argument("--max-payload-bytes", type=int, default=MAX_PAYLOAD_BYTES)
+    return parser.parse_args(argv)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
