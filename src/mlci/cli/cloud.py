@@ -86,3 +86,46 @@ def env(home: Path | None) -> None:
         ("AWS_DEFAULT_REGION", creds.region),
     ):
         click.echo(f"export {name}={shlex.quote(value)}")
+
+
+@cloud.command("seed-samples")
+@click.option(
+    "--from",
+    "source",
+    type=click.Path(path_type=Path),
+    envvar="MLCI_SAMPLES_DIR",
+    default=None,
+    help="Folder holding abalone.data and churn.txt (default: $MLCI_SAMPLES_DIR, "
+    "else download them from their public origins).",
+)
+@home_option
+def seed_samples(source: Path | None, home: Path | None) -> None:
+    """Create the public sample bucket (sagemaker-sample-files) the example models read."""
+    import boto3
+    from botocore.config import Config
+
+    from mlci.samples import SamplesError, load_samples, seed_sample_bucket
+
+    state = cloud_home(home)
+    running = daemon.running(state)
+    if running is None:
+        raise click.ClickException("the cloud is not running; start it with: mlci cloud start")
+    creds = credentials.load(state / credentials.FILE_NAME)
+    try:
+        samples = load_samples(source, state / "samples")
+    except SamplesError as exc:
+        raise click.ClickException(str(exc)) from None
+    s3 = boto3.client(
+        "s3",
+        endpoint_url=running.url,
+        aws_access_key_id=creds.access_key_id,
+        aws_secret_access_key=creds.secret_access_key,
+        region_name=creds.region,
+        config=Config(s3={"addressing_style": "path"}),
+    )
+    report = seed_sample_bucket(s3, samples)
+    click.echo(f"samples from {samples.source}")
+    for key, size in report.uploaded.items():
+        click.echo(f"uploaded s3://{report.bucket}/{key} ({size} bytes)")
+    for key in report.unchanged:
+        click.echo(f"unchanged s3://{report.bucket}/{key}")
