@@ -18,6 +18,7 @@ from typing import Any
 from mlci.pipeline.errors import Location, Problems
 from mlci.pipeline.expressions import Expression, ExpressionError
 from mlci.pipeline.schema import kind_of
+from mlci.pipeline.substitution import WholeValue
 from mlci.pipeline.yaml_loader import YamlList, YamlMap
 
 Path = tuple[str, ...]
@@ -111,16 +112,20 @@ def _all_equal(values: tuple[Any, ...]) -> bool:
     return all(type(v) is type(first) and v == first for v in values[1:])
 
 
+def _plain(value: Any) -> Any:
+    return str(value) if isinstance(value, str) else value
+
+
 def parse_condition(
-    node: Any, path: Path, at: Location, problems: Problems, *, from_template: bool = False
+    node: Any, path: Path, at: Location, problems: Problems, *, as_value: bool = False
 ) -> Condition | None:
     """Parse a condition; None (with problems added) if it is malformed.
 
-    `from_template`: the string came from substituting a whole `<< … >>`, so it is a value.
+    `as_value`: a string is a value, not an expression (inside logic statements).
     """
     if isinstance(node, YamlMap):
         return _parse_logic(node, path, problems)
-    if isinstance(node, str) and not from_template:
+    if isinstance(node, str) and not as_value and not isinstance(node, WholeValue):
         try:
             return ExpressionCondition(Expression.parse(node), at)
         except ExpressionError as exc:
@@ -129,7 +134,7 @@ def parse_condition(
     if isinstance(node, YamlList):
         problems.add(path, "a condition cannot be a list; use and:/or: [...]", at)
         return None
-    return ValueCondition(node, at)
+    return ValueCondition(_plain(node), at)
 
 
 def _parse_logic(node: YamlMap, path: Path, problems: Problems) -> Condition | None:
@@ -147,7 +152,7 @@ def _parse_logic(node: YamlMap, path: Path, problems: Problems) -> Condition | N
     if operator in ("and", "or"):
         return _parse_junction(str(operator), operand, here, at, problems)
     if operator == "not":
-        inner = parse_condition(operand, here, at, problems, from_template=True)
+        inner = parse_condition(operand, here, at, problems, as_value=True)
         return Negation(inner, at) if inner else None
     if operator == "equal":
         if not isinstance(operand, list) or not operand:
@@ -155,7 +160,7 @@ def _parse_logic(node: YamlMap, path: Path, problems: Problems) -> Condition | N
                 here, f"equal takes a non-empty list of values, not {kind_of(operand)}", at
             )
             return None
-        return Equal(tuple(operand), at)
+        return Equal(tuple(_plain(value) for value in operand), at)
     if operator == "matches":
         return _parse_matches(operand, here, at, problems)
     problems.add(
@@ -175,9 +180,7 @@ def _parse_junction(
     parts = []
     for index, item in enumerate(operand):
         label = (*path[:-1], f"{path[-1]}[{index}]")
-        part = parse_condition(
-            item, label, operand.item_location(index), problems, from_template=True
-        )
+        part = parse_condition(item, label, operand.item_location(index), problems, as_value=True)
         if part is None:
             return None
         parts.append(part)
@@ -205,4 +208,4 @@ def _parse_matches(operand: Any, path: Path, at: Location, problems: Problems) -
             operand.value_location("pattern"),
         )
         return None
-    return Matches(compiled, operand["value"], at)
+    return Matches(compiled, _plain(operand["value"]), at)

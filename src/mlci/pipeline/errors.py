@@ -80,7 +80,10 @@ class Problems:
 
     def raise_if_any(self) -> None:
         if self.items:
-            raise ConfigError(sorted(self.items, key=_problem_order))
+            # The same mistake can be found by two passes (a definition checked on its own,
+            # then instantiated); report it once.
+            unique = {str(problem): problem for problem in self.items}
+            raise ConfigError(sorted(unique.values(), key=_problem_order))
 
 
 def _problem_order(problem: Problem) -> tuple[str, int, int]:

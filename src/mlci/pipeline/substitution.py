@@ -28,6 +28,14 @@ _WHOLE = re.compile(r"<<\s*([^<>]*?)\s*>>")
 Path = tuple[str, ...]
 
 
+class WholeValue(str):
+    """A string that was a whole `<< … >>` reference, so conditions treat it as a value.
+
+    `condition: << parameters.path >>` means "is the path non-empty", while a literal string
+    condition is an expression; this marker keeps the difference through substitution.
+    """
+
+
 @dataclass(frozen=True)
 class Scope:
     values: Mapping[str, Any]  # full reference name ("parameters.x") -> value
@@ -76,7 +84,8 @@ class _Pass:
     def string(self, text: str, path: Path, at: Location) -> Any:
         whole = _WHOLE.fullmatch(text)
         if whole is not None and self._resolves(whole.group(1)):
-            return self._lookup(whole.group(1), path, at)
+            value = self._lookup(whole.group(1), path, at)
+            return WholeValue(value) if isinstance(value, str) else value
         return _REFERENCE.sub(lambda match: self._replace(match, path, at), text)
 
     def _replace(self, match: re.Match[str], path: Path, at: Location) -> str:
