@@ -8,7 +8,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from tests.conftest import RunningCloud
-from tests.integration.cloud.s3_support import new_bucket
+from tests.integration.cloud.s3_support import new_bucket, raw_s3
 
 
 @pytest.fixture(scope="module")
@@ -122,3 +122,38 @@ def test_unimplemented_operations_are_named(s3, call, operation: str) -> None:  
         call(s3, name)
     assert caught.value.response["Error"]["Code"] == "NotImplemented"
     assert caught.value.response["ResponseMetadata"]["HTTPStatusCode"] == 501
+
+
+def test_list_buckets_filters_and_argument_errors(cloud: RunningCloud, s3) -> None:  # type: ignore[no-untyped-def]
+    name = f"t-{uuid.uuid4().hex[:16]}"
+    s3.create_bucket(Bucket=name, CreateBucketConfiguration={"LocationConstraint": "EU"})
+    assert s3.get_bucket_location(Bucket=name)["LocationConstraint"] == "eu-west-1"
+    in_region = s3.list_buckets(Prefix=name, BucketRegion="eu-west-1")["Buckets"]
+    assert [b["Name"] for b in in_region] == [name]
+    assert s3.list_buckets(Prefix=name, BucketRegion="ap-south-1")["Buckets"] == []
+    response = raw_s3(cloud, "GET", "/?max-buckets=0")  # boto3 would not send it
+    assert response.status == 400 and b"max-buckets must be an integer" in response.body
+
+
+def test_unsupported_bucket_requests(cloud: RunningCloud, s3) -> None:  # type: ignore[no-untyped-def]
+    name = f"t-{uuid.uuid4().hex[:16]}"
+    with pytest.raises(ClientError, match=r"does not implement s3\.CreateBucket with object lock"):
+        s3.create_bucket(Bucket=name, ObjectLockEnabledForBucket=True)
+    with pytest.raises(ClientError, match="NoSuchBucket"):
+        s3.get_bucket_location(Bucket=name)
+    response = raw_s3(cloud, "PUT", "/")
+    assert response.status == 501 and b"does not implement s3.PUT on a service" in response.body
+    bucket = new_bucket(s3)
+    response = raw_s3(cloud, "POST", f"/{bucket}", b"form")
+    assert response.status == 501 and b"does not implement s3.POST on a bucket" in response.body
+
+
+def test_virtual_host_addressing_on_localhost(cloud: RunningCloud, s3) -> None:  # type: ignore[no-untyped-def]
+    bucket = new_bucket(s3)
+    port = cloud.url.rsplit(":", 1)[1]
+    host = {"Host": f"{bucket}.localhost:{port}"}
+    put = raw_s3(cloud, "PUT", "/dir/key%20one", b"virtual", headers=host)
+    assert put.status == 200, put.body
+    assert s3.get_object(Bucket=bucket, Key="dir/key one")["Body"].read() == b"virtual"
+    listed = raw_s3(cloud, "GET", "/?list-type=2", headers=host)
+    assert b"<Key>dir/key one</Key>" in listed.body

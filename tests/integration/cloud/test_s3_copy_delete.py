@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import os
 from datetime import timedelta
@@ -123,8 +124,6 @@ def test_delete_objects_reports_bad_keys(s3, bucket: str) -> None:  # type: igno
     ],
 )
 def test_malformed_delete_documents(cloud: RunningCloud, s3, bucket: str, body: bytes) -> None:  # type: ignore[no-untyped-def]
-    import base64
-
     md5 = base64.b64encode(hashlib.md5(body).digest()).decode()
     response = raw_s3(cloud, "POST", f"/{bucket}?delete", body, {"Content-MD5": md5})
     assert response.status == 400
@@ -137,3 +136,47 @@ def test_delete_objects_needs_an_integrity_header(cloud: RunningCloud, bucket: s
     response = raw_s3(cloud, "POST", f"/{bucket}?delete", body)
     assert response.status == 400
     assert b"Content-MD5" in response.body
+
+
+def test_copy_onto_itself_changing_the_storage_class(s3, bucket: str) -> None:  # type: ignore[no-untyped-def]
+    s3.put_object(Bucket=bucket, Key="k", Body=b"x", Metadata={"a": "1"})
+    s3.copy_object(Bucket=bucket, Key="k", CopySource=f"{bucket}/k", StorageClass="GLACIER_IR")
+    head = s3.head_object(Bucket=bucket, Key="k")
+    assert head["StorageClass"] == "GLACIER_IR" and head["Metadata"] == {"a": "1"}
+
+
+def test_copy_with_a_checksum_algorithm(s3, bucket: str) -> None:  # type: ignore[no-untyped-def]
+    s3.put_object(Bucket=bucket, Key="k", Body=b"abc")
+    reply = s3.copy_object(
+        Bucket=bucket, Key="d", CopySource=f"{bucket}/k", ChecksumAlgorithm="SHA256"
+    )
+    expected = base64.b64encode(hashlib.sha256(b"abc").digest()).decode()
+    assert reply["CopyObjectResult"]["ChecksumSHA256"] == expected
+
+
+def test_copy_with_an_unknown_checksum_algorithm(cloud: RunningCloud, s3, bucket: str) -> None:  # type: ignore[no-untyped-def]
+    s3.put_object(Bucket=bucket, Key="k", Body=b"abc")
+    headers = {"x-amz-copy-source": f"{bucket}/k", "x-amz-checksum-algorithm": "ADLER"}
+    response = raw_s3(cloud, "PUT", f"/{bucket}/d", headers=headers)
+    assert response.status == 400 and b"'ADLER' is not valid" in response.body
+
+
+def test_delete_objects_with_version_ids(s3, bucket: str) -> None:  # type: ignore[no-untyped-def]
+    s3.put_object(Bucket=bucket, Key="k", Body=b"x")
+    reply = s3.delete_objects(
+        Bucket=bucket,
+        Delete={"Objects": [{"Key": "k", "VersionId": "null"}, {"Key": "j", "VersionId": "v9"}]},
+    )
+    assert [d["Key"] for d in reply["Deleted"]] == ["k"]
+    assert [(e["Key"], e["Code"]) for e in reply["Errors"]] == [("j", "NoSuchVersion")]
+
+
+def test_oversized_delete_document(cloud: RunningCloud, bucket: str) -> None:
+    body = b"<Delete>" + b"<Object><Key>k</Key></Object>" * 200_000 + b"</Delete>"
+    md5 = base64.b64encode(hashlib.md5(body).digest()).decode()
+    response = raw_s3(cloud, "POST", f"/{bucket}?delete", body, {"Content-MD5": md5})
+    assert response.status == 400 and b"MaxMessageLengthExceeded" in response.body
+    many = b"<Delete>" + b"<Object><Key>k</Key></Object>" * 1001 + b"</Delete>"
+    md5 = base64.b64encode(hashlib.md5(many).digest()).decode()
+    response = raw_s3(cloud, "POST", f"/{bucket}?delete", many, {"Content-MD5": md5})
+    assert response.status == 400 and b"1 to 1000" in response.body

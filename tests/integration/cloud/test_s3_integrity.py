@@ -137,3 +137,14 @@ def test_content_sha256_must_match_the_body(cloud: RunningCloud, s3, bucket: str
     unsigned = raw_s3(cloud, "PUT", f"/{bucket}/sha", b"body", content_sha256="UNSIGNED-PAYLOAD")
     assert unsigned.status == 200
     assert s3.get_object(Bucket=bucket, Key="sha")["Body"].read() == b"body"
+
+
+def test_more_than_one_checksum_header_is_refused(cloud: RunningCloud, bucket: str) -> None:
+    body = b"data"
+    headers = {
+        "x-amz-checksum-crc32": base64.b64encode(zlib.crc32(body).to_bytes(4, "big")).decode(),
+        "x-amz-checksum-sha1": base64.b64encode(hashlib.sha1(body).digest()).decode(),
+    }
+    response = raw_s3(cloud, "PUT", f"/{bucket}/two", body, headers)
+    assert response.status == 400
+    assert b"Expecting a single x-amz-checksum- header" in response.body

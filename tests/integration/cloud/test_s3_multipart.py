@@ -8,12 +8,14 @@ import os
 import zlib
 from pathlib import Path
 
+import boto3
 import pytest
 from boto3.s3.transfer import TransferConfig
+from botocore.config import Config
 from botocore.exceptions import ClientError
 
 from tests.conftest import RunningCloud
-from tests.integration.cloud.s3_support import new_bucket
+from tests.integration.cloud.s3_support import new_bucket, raw_s3
 
 MIB = 1024 * 1024
 
@@ -246,3 +248,128 @@ def test_upload_part_copy_range_errors(s3, bucket: str) -> None:  # type: ignore
             PartNumber=2,
             CopySource={"Bucket": bucket, "Key": "missing"},
         )
+
+
+def test_full_object_crc32_checksum(s3, bucket: str) -> None:  # type: ignore[no-untyped-def]
+    parts = [os.urandom(5 * MIB), b"end"]
+    whole = base64.b64encode(_crc32(b"".join(parts))).decode()
+    for claimed, ok in ((base64.b64encode(_crc32(b"wrong")).decode(), False), (whole, True)):
+        upload_id = s3.create_multipart_upload(
+            Bucket=bucket, Key="k", ChecksumAlgorithm="CRC32", ChecksumType="FULL_OBJECT"
+        )["UploadId"]
+        completed = []
+        for number, data in enumerate(parts, start=1):
+            reply = s3.upload_part(
+                Bucket=bucket, Key="k", UploadId=upload_id, PartNumber=number, Body=data,
+                ChecksumAlgorithm="CRC32",
+            )  # fmt: skip
+            completed.append({"PartNumber": number, "ETag": reply["ETag"]})
+
+        def complete(
+            upload_id: str = upload_id, completed: list = completed, claimed: str = claimed
+        ):  # type: ignore[no-untyped-def, type-arg]
+            return s3.complete_multipart_upload(
+                Bucket=bucket, Key="k", UploadId=upload_id, MultipartUpload={"Parts": completed},
+                ChecksumCRC32=claimed, ChecksumType="FULL_OBJECT",
+            )  # fmt: skip
+
+        if not ok:
+            with pytest.raises(ClientError, match="BadDigest"):
+                complete()
+            continue
+        done = complete()
+        assert done["ChecksumCRC32"] == whole and done["ChecksumType"] == "FULL_OBJECT"
+    got = s3.get_object(Bucket=bucket, Key="k", ChecksumMode="ENABLED")
+    assert got["ChecksumCRC32"] == whole
+    assert got["Body"].read() == b"".join(parts)  # botocore verifies the full-object CRC
+
+
+def test_part_checksums_are_computed_when_the_client_sends_none(
+    cloud: RunningCloud, bucket: str
+) -> None:
+    quiet = boto3.client(
+        "s3",
+        endpoint_url=cloud.url,
+        aws_access_key_id=cloud.access_key,
+        aws_secret_access_key=cloud.secret_key,
+        region_name=cloud.region,
+        config=Config(
+            s3={"addressing_style": "path"}, request_checksum_calculation="when_required"
+        ),
+    )
+    upload_id = quiet.create_multipart_upload(Bucket=bucket, Key="k", ChecksumAlgorithm="SHA256")[
+        "UploadId"
+    ]
+    reply = quiet.upload_part(Bucket=bucket, Key="k", UploadId=upload_id, PartNumber=1, Body=b"p")
+    assert reply["ChecksumSHA256"] == base64.b64encode(hashlib.sha256(b"p").digest()).decode()
+
+
+def test_checksum_settings_are_validated(s3, bucket: str) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(ClientError, match="cannot be used with the SHA256 algorithm"):
+        s3.create_multipart_upload(
+            Bucket=bucket, Key="k", ChecksumAlgorithm="SHA256", ChecksumType="FULL_OBJECT"
+        )
+    with pytest.raises(ClientError, match="needs x-amz-checksum-algorithm"):
+        s3.create_multipart_upload(Bucket=bucket, Key="k", ChecksumType="COMPOSITE")
+    upload_id = s3.create_multipart_upload(Bucket=bucket, Key="k", ChecksumAlgorithm="SHA1")[
+        "UploadId"
+    ]
+    with pytest.raises(ClientError, match="Checksum Type mismatch"):
+        s3.upload_part(
+            Bucket=bucket, Key="k", UploadId=upload_id, PartNumber=1, Body=b"x",
+            ChecksumAlgorithm="CRC32",
+        )  # fmt: skip
+    part = s3.upload_part(
+        Bucket=bucket,
+        Key="k",
+        UploadId=upload_id,
+        PartNumber=1,
+        Body=b"x",
+        ChecksumAlgorithm="SHA1",
+    )
+    wrong = {"PartNumber": 1, "ETag": part["ETag"], "ChecksumSHA1": "A" * 27 + "="}
+    with pytest.raises(ClientError, match="InvalidPart"):
+        s3.complete_multipart_upload(
+            Bucket=bucket, Key="k", UploadId=upload_id, MultipartUpload={"Parts": [wrong]}
+        )
+
+
+def test_invalid_checksum_algorithm_and_page_size(cloud: RunningCloud, s3, bucket: str) -> None:  # type: ignore[no-untyped-def]
+    response = raw_s3(
+        cloud, "POST", f"/{bucket}/k?uploads", headers={"x-amz-checksum-algorithm": "ADLER"}
+    )
+    assert response.status == 400 and b"'ADLER' is not valid" in response.body
+    upload_id = s3.create_multipart_upload(Bucket=bucket, Key="k")["UploadId"]
+    response = raw_s3(cloud, "GET", f"/{bucket}/k?uploadId={upload_id}&max-parts=x")
+    assert response.status == 400 and b"max-parts must be an integer" in response.body
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"<CompleteMultipartUpload><Part>",
+        b"<CompleteMultipartUpload><Part><ETag>x</ETag></Part></CompleteMultipartUpload>",
+        b"<Other/>",
+    ],
+)
+def test_malformed_completion_documents(cloud: RunningCloud, s3, bucket: str, body: bytes) -> None:  # type: ignore[no-untyped-def]
+    upload_id = s3.create_multipart_upload(Bucket=bucket, Key="k")["UploadId"]
+    response = raw_s3(cloud, "POST", f"/{bucket}/k?uploadId={upload_id}", body)
+    assert response.status == 400 and b"<Code>MalformedXML</Code>" in response.body
+    assert s3.list_parts(Bucket=bucket, Key="k", UploadId=upload_id)["UploadId"] == upload_id
+
+
+def test_composite_checksum_of_an_algorithm_not_computable_here(s3, bucket: str) -> None:  # type: ignore[no-untyped-def]
+    upload_id = s3.create_multipart_upload(Bucket=bucket, Key="k", ChecksumAlgorithm="CRC32C")[
+        "UploadId"
+    ]
+    part = s3.upload_part(
+        Bucket=bucket, Key="k", UploadId=upload_id, PartNumber=1, Body=b"x",
+        ChecksumCRC32C="AAAAAA==",
+    )  # fmt: skip
+    done = s3.complete_multipart_upload(
+        Bucket=bucket, Key="k", UploadId=upload_id,
+        MultipartUpload={"Parts": [{"PartNumber": 1, "ETag": part["ETag"]}]},
+    )  # fmt: skip
+    assert "ChecksumCRC32C" not in done  # unknown rather than wrong
+    assert s3.get_object(Bucket=bucket, Key="k")["Body"].read() == b"x"

@@ -241,3 +241,35 @@ def test_unsupported_object_features_are_refused(s3, bucket: str) -> None:  # ty
         s3.put_object(Bucket=bucket, Key="k", Body=b"x", ServerSideEncryption="aws:kms")
     with pytest.raises(ClientError, match="InvalidArgument"):
         s3.get_object(Bucket=bucket, Key="k", VersionId="v123")
+
+
+def test_user_metadata_is_limited_to_2_kb(s3, bucket: str) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(ClientError, match="MetadataTooLarge"):
+        s3.put_object(Bucket=bucket, Key="k", Body=b"x", Metadata={"big": "v" * 2100})
+
+
+def test_storage_class_and_sse_are_kept(s3, bucket: str) -> None:  # type: ignore[no-untyped-def]
+    s3.put_object(
+        Bucket=bucket, Key="k", Body=b"x", StorageClass="STANDARD_IA", ServerSideEncryption="AES256"
+    )
+    head = s3.head_object(Bucket=bucket, Key="k")
+    assert head["StorageClass"] == "STANDARD_IA"
+    assert head["ServerSideEncryption"] == "AES256"
+    listed = s3.list_objects_v2(Bucket=bucket)["Contents"]
+    assert listed[0]["StorageClass"] == "STANDARD_IA"
+
+
+def test_part_number_reads(s3, bucket: str) -> None:  # type: ignore[no-untyped-def]
+    s3.put_object(Bucket=bucket, Key="k", Body=b"single part")
+    whole = s3.get_object(Bucket=bucket, Key="k", PartNumber=1)
+    assert whole["Body"].read() == b"single part"
+    with pytest.raises(ClientError, match="InvalidPartNumber"):
+        s3.get_object(Bucket=bucket, Key="k", PartNumber=2)
+    with pytest.raises(ClientError, match="Cannot specify both Range header and partNumber"):
+        s3.get_object(Bucket=bucket, Key="k", PartNumber=1, Range="bytes=0-1")
+
+
+def test_checksums_this_cloud_cannot_compute_are_stored_unverified(s3, bucket: str) -> None:  # type: ignore[no-untyped-def]
+    value = base64.b64encode(b"\x01\x02\x03\x04").decode()  # CRC32C needs native code here
+    s3.put_object(Bucket=bucket, Key="k", Body=b"x", ChecksumCRC32C=value)
+    assert s3.head_object(Bucket=bucket, Key="k", ChecksumMode="ENABLED")["ChecksumCRC32C"] == value

@@ -99,8 +99,8 @@ def find_object(s3: S3State, bucket: str, key: str) -> ObjectRecord:
 
 def open_object(s3: S3State, bucket: str, record: ObjectRecord) -> tuple[BinaryIO, ObjectRecord]:
     """Open the object's blob. An overwrite may have committed and removed the blob since the
-    row was read; then the new row is read again, so a reader always gets one whole version."""
-    for _ in range(5):
+    row was read; then the row is read again, so a reader always gets one whole version."""
+    while True:
         try:
             return open(s3.blobs.path(record.blob_id), "rb"), record
         except FileNotFoundError:
@@ -108,9 +108,8 @@ def open_object(s3: S3State, bucket: str, record: ObjectRecord) -> tuple[BinaryI
             if newer is None:
                 raise no_such_key(record.key) from None
             if newer.blob_id == record.blob_id:
-                raise
+                raise  # the committed row points at a missing file: report it, never hide it
             record = newer
-    raise AwsError("InternalError", "the object kept changing while it was being read; retry")
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ conditions from `x-amz-copy-source-if-*` headers and answers 412 for all of them
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import UTC
 from email.utils import parsedate_to_datetime
 
 from mlci.cloud.errors import AwsError
@@ -32,8 +33,8 @@ def parse_http_date(value: str) -> float | None:
         parsed = parsedate_to_datetime(value)
     except (TypeError, ValueError, IndexError):
         return None
-    if parsed.tzinfo is None:
-        return None
+    if parsed.tzinfo is None:  # "-0000" means UTC with no claim about local time
+        parsed = parsed.replace(tzinfo=UTC)
     return parsed.timestamp()
 
 

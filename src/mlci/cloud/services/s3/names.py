@@ -12,6 +12,9 @@ from urllib.parse import unquote, unquote_to_bytes
 from mlci.cloud.errors import AwsError
 
 MAX_KEY_BYTES = 1024
+# Virtual-host addressing is recognised for this domain only: an endpoint of
+# http://localhost:<port> makes botocore address buckets as <bucket>.localhost:<port>.
+VIRTUAL_HOST_SUFFIX = ".localhost"
 
 _BUCKET_CHARS = re.compile(r"^[a-z0-9][a-z0-9.-]*[a-z0-9]$")
 _IPV4 = re.compile(r"^\d{1,3}(\.\d{1,3}){3}$")
@@ -47,6 +50,25 @@ def check_bucket_name(name: str) -> None:
         )
 
 
+def address(host: str | None, raw_path: str) -> tuple[str, str | None]:
+    """The bucket and key a request addresses: virtual-host style when the Host header is
+    `<bucket>.localhost[:port]`, path style otherwise (either may be empty/None)."""
+    bucket = virtual_host_bucket(host)
+    if bucket is None:
+        return split_path(raw_path)
+    key_part = raw_path[1:] if raw_path.startswith("/") else raw_path
+    return bucket, decode_key(key_part) if key_part else None
+
+
+def virtual_host_bucket(host: str | None) -> str | None:
+    if not host or host.startswith("["):
+        return None
+    name = host.rsplit(":", 1)[0].lower()
+    if name.endswith(VIRTUAL_HOST_SUFFIX) and len(name) > len(VIRTUAL_HOST_SUFFIX):
+        return name[: -len(VIRTUAL_HOST_SUFFIX)]
+    return None
+
+
 def split_path(raw_path: str) -> tuple[str, str | None]:
     """The bucket and key a path-style request addresses (either may be empty/None)."""
     bucket_part, slash, key_part = raw_path.lstrip("/").partition("/")
@@ -78,8 +100,6 @@ def check_key(key: str, encoded_length: int | None = None) -> None:
             MaxSizeAllowed=str(MAX_KEY_BYTES),
             Size=str(size),
         )
-    if size == 0:
-        raise AwsError("InvalidArgument", "An object key must not be empty")
 
 
 def key_bytes(key: str) -> bytes:

@@ -6,7 +6,7 @@ from mlci.cloud.http import Request, Response
 from mlci.cloud.service import Context
 from mlci.cloud.services.s3 import routing
 from mlci.cloud.services.s3.call import Call, S3State
-from mlci.cloud.services.s3.names import split_path
+from mlci.cloud.services.s3.names import address
 from mlci.cloud.services.s3.payload import read_payload
 from mlci.cloud.storage.db import Database
 
@@ -19,7 +19,7 @@ class S3Service:
         self._db = db
 
     def handle(self, request: Request, ctx: Context) -> Response:
-        bucket, key = split_path(request.raw_path)
+        bucket, key = address(request.headers.get("host"), request.raw_path)
         query = request.query if request.query_string else {}
         # Resolve first: an operation we do not serve is refused before its body is touched.
         _, handler = routing.resolve(request.method, bucket, key, query, request.headers)

@@ -52,3 +52,7 @@ def test_copy_source_conditions_fail_with_412_even_for_none_match() -> None:
     with pytest.raises(AwsError, match="pre-conditions") as caught:
         conditions.check_copy_source({"x-amz-copy-source-if-none-match": ETAG}, ETAG, MODIFIED)
     assert caught.value.code == "PreconditionFailed"
+
+
+def test_a_date_without_a_zone_is_read_as_utc() -> None:
+    assert conditions.parse_http_date("Tue, 14 Nov 2023 22:13:20 -0000") == 1_700_000_000
