@@ -60,6 +60,7 @@ STATUS_BY_CODE: dict[str, int] = {
     "InvalidPart": 400,
     "InvalidPartOrder": 400,
     "InvalidRange": 416,
+    "InvalidPartNumber": 416,
     "MalformedXML": 400,
     "MissingContentLength": 411,
     "MethodNotAllowed": 405,

@@ -148,3 +148,17 @@ def test_more_than_one_checksum_header_is_refused(cloud: RunningCloud, bucket: s
     response = raw_s3(cloud, "PUT", f"/{bucket}/two", body, headers)
     assert response.status == 400
     assert b"Expecting a single x-amz-checksum- header" in response.body
+
+
+def test_botocore_aws_chunked_multipart_upload(streaming_s3, bucket: str) -> None:  # type: ignore[no-untyped-def]
+    from boto3.s3.transfer import TransferConfig
+
+    body = os.urandom(7 * 1024 * 1024)
+    config = TransferConfig(
+        multipart_threshold=5 * 1024 * 1024, multipart_chunksize=5 * 1024 * 1024
+    )
+    streaming_s3.upload_fileobj(io.BytesIO(body), bucket, "streamed-multipart", Config=config)
+    got = streaming_s3.get_object(Bucket=bucket, Key="streamed-multipart", ChecksumMode="ENABLED")
+    assert got["Body"].read() == body
+    assert got["ETag"].endswith('-2"')
+    assert got["ChecksumCRC32"].endswith("-2")

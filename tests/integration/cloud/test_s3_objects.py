@@ -263,8 +263,9 @@ def test_part_number_reads(s3, bucket: str) -> None:  # type: ignore[no-untyped-
     s3.put_object(Bucket=bucket, Key="k", Body=b"single part")
     whole = s3.get_object(Bucket=bucket, Key="k", PartNumber=1)
     assert whole["Body"].read() == b"single part"
-    with pytest.raises(ClientError, match="InvalidPartNumber"):
+    with pytest.raises(ClientError, match="InvalidPartNumber") as caught:
         s3.get_object(Bucket=bucket, Key="k", PartNumber=2)
+    assert caught.value.response["ResponseMetadata"]["HTTPStatusCode"] == 416
     with pytest.raises(ClientError, match="Cannot specify both Range header and partNumber"):
         s3.get_object(Bucket=bucket, Key="k", PartNumber=1, Range="bytes=0-1")
 
