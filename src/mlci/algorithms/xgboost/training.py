@@ -34,10 +34,9 @@ CHANNELS = ("train", "validation")
 FAILURE_REASON_LIMIT = 1024  # DescribeTrainingJob.FailureReason is at most this long
 # xgboost messages that mean "your data or settings", passed on without the generic prefix.
 CUSTOMER_ERRORS = (
-    "label must be in [0,1] for logistic regression",
-    "label must be in [0, num_class)",
-    "Check failed: !auc_error AUC: the dataset only contains pos or neg samples",
-    "base_score must be in (0,1) for logistic loss",
+    "label must be in",  # [0,1] / (0, 1) for logistic regression, [0, num_class) for multi:*
+    "base_score must be in (0,1)",
+    "AUC: the dataset only contains pos or neg samples",
     "label must be nonnegative",
     "Parameter reg_lambda should be greater equal to 0",
 )
