@@ -28,6 +28,7 @@ ARTICLE = {
 ROUND = re.compile(r"^\[(\d+)\]#011train-rmse:\d+\.\d{5}#011validation-rmse:(\d+\.\d{5})$")
 CONTAINER_LINE = re.compile(r"^\[\d{4}-\d{2}-\d{2}:\d{2}:\d{2}:\d{2}:(INFO|WARNING)\] \S")
 WriteChannel = Callable[..., ChannelSpec]
+Channels = dict[str, ChannelSpec]
 
 
 def rounds(lines: list[str]) -> list[str]:
@@ -57,8 +58,9 @@ def test_abalone_libsvm_with_the_article_hyperparameters(trainer: Trainer, tmp_p
     assert "Train matrix has 2923 rows and 9 columns" in "\n".join(trainer.lines)
 
 
-def test_the_model_is_xgboost_ubjson_not_pickle(trainer: Trainer, tmp_path: Path,
-                                                regression_csv: dict[str, ChannelSpec]) -> None:  # fmt: skip
+def test_the_model_is_xgboost_ubjson_not_pickle(
+    trainer: Trainer, tmp_path: Path, regression_csv: Channels
+) -> None:
     result = trainer.run({"num_round": "3"}, regression_csv)
 
     model = Path(str(result.model_path))
@@ -85,8 +87,7 @@ def test_churn_csv_binary_classification_auc(trainer: Trainer, tmp_path: Path) -
     assert "Determined delimiter of CSV input is ','" in "\n".join(trainer.lines)
 
 
-def test_log_lines_are_in_cloudwatch_form(trainer: Trainer,
-                                          regression_csv: dict[str, ChannelSpec]) -> None:  # fmt: skip
+def test_log_lines_are_in_cloudwatch_form(trainer: Trainer, regression_csv: Channels) -> None:
     trainer.run({"num_round": "4"}, regression_csv)
 
     per_round = rounds(trainer.lines)
@@ -102,8 +103,7 @@ def test_cloudwatch_escaping_and_evaluation_format() -> None:
     assert line == "[3]#011train-rmse:3.91400#011validation-rmse:3.95712"
 
 
-def test_early_stopping_watches_validation(trainer: Trainer,
-                                           regression_csv: dict[str, ChannelSpec]) -> None:  # fmt: skip
+def test_early_stopping_watches_validation(trainer: Trainer, regression_csv: Channels) -> None:
     result = trainer.run(
         {"num_round": "2000", "early_stopping_rounds": "3", "eta": "0.5", "eval_metric": "rmse"},
         regression_csv,
@@ -117,8 +117,9 @@ def test_early_stopping_watches_validation(trainer: Trainer,
     assert booster.num_boosted_rounds() == result.best_iteration + 1
 
 
-def test_early_stopping_needs_a_validation_channel(trainer: Trainer,
-                                                   regression_csv: dict[str, ChannelSpec]) -> None:  # fmt: skip
+def test_early_stopping_needs_a_validation_channel(
+    trainer: Trainer, regression_csv: Channels
+) -> None:
     result = trainer.run(
         {"num_round": "5", "early_stopping_rounds": "2"}, {"train": regression_csv["train"]}
     )
@@ -129,8 +130,9 @@ def test_early_stopping_needs_a_validation_channel(trainer: Trainer,
     assert [m.name for m in result.final_metrics] == ["train:rmse"]
 
 
-def test_container_metrics_are_computed_and_logged(trainer: Trainer,
-                                                   write_channel: WriteChannel) -> None:  # fmt: skip
+def test_container_metrics_are_computed_and_logged(
+    trainer: Trainer, write_channel: WriteChannel
+) -> None:
     features, values = synthetic_rows(300, seed=3)
     text = "\n".join(csv_lines(features, (values > np.median(values)).astype(int))) + "\n"
     table = np.loadtxt(text.splitlines(), delimiter=",", dtype=np.float32)
@@ -183,8 +185,7 @@ def test_csv_weights_train(trainer: Trainer, write_channel: WriteChannel) -> Non
     assert "Train matrix has 4 rows and 1 columns" in "\n".join(trainer.lines)
 
 
-def test_xgboost_warnings_go_to_the_log(trainer: Trainer,
-                                        regression_csv: dict[str, ChannelSpec]) -> None:  # fmt: skip
+def test_xgboost_warnings_go_to_the_log(trainer: Trainer, regression_csv: Channels) -> None:
     result = trainer.run({"num_round": "2", "predictor": "cpu_predictor"}, regression_csv)
 
     assert result.status == "Completed"
@@ -250,8 +251,7 @@ def test_failures_report_the_reason(
     assert result.model_path is None
 
 
-def test_unsupported_content_type_fails_the_job(trainer: Trainer,
-                                                regression_csv: dict[str, ChannelSpec]) -> None:  # fmt: skip
+def test_unsupported_content_type_fails_the_job(trainer: Trainer, regression_csv: Channels) -> None:
     result = trainer.run(
         {"num_round": "2"}, {"train": ChannelSpec(regression_csv["train"].path, "image/png")}
     )
@@ -268,8 +268,7 @@ def test_failure_reasons_fit_describe_training_job(trainer: Trainer, tmp_path: P
     assert result.failure_reason is not None and len(result.failure_reason) == 1024
 
 
-def test_result_json_round_trips(trainer: Trainer,
-                                 regression_csv: dict[str, ChannelSpec]) -> None:  # fmt: skip
+def test_result_json_round_trips(trainer: Trainer, regression_csv: Channels) -> None:
     from mlci.algorithms.xgboost.spec import TrainingResult
 
     result = trainer.run({"num_round": "2"}, regression_csv)
