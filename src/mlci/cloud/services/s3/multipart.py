@@ -81,8 +81,9 @@ def upload_part(s3: S3State, call: Call) -> Response:
     if replaced is not None:
         s3.blobs.delete(replaced)
     headers = [("etag", f'"{part.etag}"')]
-    if value is not None and upload.checksum_algorithm is not None:
-        headers.append((integrity.header_name(upload.checksum_algorithm), value))
+    algorithm = upload.checksum_algorithm or (claim.algorithm if claim else None)
+    if value is not None and algorithm is not None:
+        headers.append((integrity.header_name(algorithm), value))
     return Response(200, headers)
 
 
