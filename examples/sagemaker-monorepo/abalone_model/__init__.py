@@ -1,0 +1,1 @@
+"""The abalone model: data preparation, training, approval and deployment scripts."""

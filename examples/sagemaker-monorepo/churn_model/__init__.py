@@ -1,0 +1,1 @@
+"""The churn model: data preparation, training, approval and deployment scripts."""
