@@ -71,9 +71,9 @@ def _kind(member: tarfile.TarInfo) -> str:
         return "symbolic link"
     if member.islnk():
         return "hard link"
-    if member.isdev():
-        return "device"
-    return "FIFO" if member.isfifo() else "special file"
+    if member.isfifo():
+        return "FIFO"
+    return "device" if member.isdev() else "special file"
 
 
 def _extract_member(tar: tarfile.TarFile, member: tarfile.TarInfo, destination: Path) -> None:
