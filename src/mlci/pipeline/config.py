@@ -107,10 +107,10 @@ def config_from_yaml(raw: Any, file_name: str) -> Config:
         namespace=namespace,
         raw=raw,
     )
-    if not problems:
-        # A trial compile with the parameters' defaults finds what only instantiation can:
-        # arguments of the wrong type, `requires` naming no job, cycles.
-        _compile(config, PipelineValues(git_branch="main", git_revision="0" * 40), {}, problems)
+    # A trial compile with the parameters' defaults finds what only instantiation can:
+    # arguments of the wrong type, `requires` naming no job, cycles. It runs even when the
+    # definitions have problems, so that one run reports everything it can.
+    _compile(config, PipelineValues(git_branch="main", git_revision="0" * 40), {}, problems)
     problems.raise_if_any()
     return config
 

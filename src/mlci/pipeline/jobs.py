@@ -65,7 +65,7 @@ def instantiate_job(
         or model.DEFAULT_WORKING_DIRECTORY,
         shell=_text(body.get("shell")) or executor.shell,
         resource_class=_text(body.get("resource_class")) or executor.resource_class,
-        parallelism=int(body.get("parallelism", 1)),
+        parallelism=_parallelism(body.get("parallelism", 1)),
         parameters=model.frozen_map(bound),
     )
 
@@ -143,6 +143,11 @@ def build_executor(
         environment=model.frozen_map(as_str_map(body.get("environment"))),
         name=name,
     )
+
+
+def _parallelism(value: Any) -> int:
+    # A wrong type was reported by check_map; the trial compile still needs a number.
+    return value if isinstance(value, int) and not isinstance(value, bool) else 1
 
 
 def _text(value: Any) -> str | None:

@@ -149,7 +149,7 @@ def _parse_one(
         description=str(declaration.get("description") or ""),
         enum=enum,
     )
-    if parameter.has_default:
+    if parameter.has_default and not (kind == "enum" and not enum):
         problem = parameter.problem_with(parameter.default, lenient)
         if problem:
             problems.add((*path, "default"), problem, declaration.value_location("default"))

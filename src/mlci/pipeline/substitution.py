@@ -104,9 +104,12 @@ class _Pass:
     def _lookup(self, name: str, path: Path, at: Location) -> Any:
         if name in self.scope.values:
             return self.scope.values[name]
-        root = next(prefix for prefix in self.scope.prefixes if name.startswith(prefix))
-        known = sorted(key[len(root) :] for key in self.scope.values if key.startswith(root))
-        hint = f" (known: {', '.join(known)})" if known else f" (none are declared under {root})"
+        # Name the references that were possible at the same level (siblings of the typo).
+        parent = name.rpartition(".")[0] + "."
+        known = sorted(key[len(parent) :] for key in self.scope.values if key.startswith(parent))
+        hint = (
+            f" (known: {', '.join(known)})" if known else f" (nothing is declared under {parent})"
+        )
         self.problems.add(path, f"unknown reference << {name} >>{hint}", at)
         return ""
 

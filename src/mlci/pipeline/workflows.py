@@ -118,7 +118,8 @@ class WorkflowCompiler:
         if "matrix" not in options:
             final = substitute(options, Scope({}, (), final=True), self.problems, here)
             return [self.instance(job_ref, job_ref, final, {}, here, at)]
-        alias = str(options.get("matrix", {}).get("alias") or job_ref)
+        matrix = options["matrix"]
+        alias = str((matrix.get("alias") if isinstance(matrix, YamlMap) else None) or job_ref)
         combinations = expand_matrix(
             options["matrix"],
             child(here, "matrix"),
@@ -161,7 +162,9 @@ class WorkflowCompiler:
                 key, value, options.value_location("matrix"), options.value_location("matrix")
             )
         job = None
-        if kind == "approval":
+        if kind not in ("build", "approval"):
+            pass  # reported above; what the entry was meant to be is anyone's guess
+        elif kind == "approval":
             for key in arguments:
                 problems.add(
                     path,
@@ -236,7 +239,7 @@ class WorkflowCompiler:
             if entry.job.name in by_name:
                 self.problems.add(
                     path,
-                    f"two jobs are named '{entry.job.name}'; give one a different name:",
+                    f"two jobs are named '{entry.job.name}' (give one another name with name:)",
                     entry.job.location,
                 )
             by_name[entry.job.name] = entry
