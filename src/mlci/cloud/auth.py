@@ -18,6 +18,7 @@ from botocore.auth import S3SigV4Auth, SigV4Auth
 from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials as BotoCredentials
 
+from mlci.cloud.auth_v2 import is_presigned_v2, verify_presigned_v2
 from mlci.cloud.credentials import Credentials
 from mlci.cloud.errors import AwsError
 from mlci.cloud.http import Request
@@ -103,6 +104,9 @@ def verify(request: Request, creds: Credentials, now: datetime | None = None) ->
 
     Raises AwsError with the code the client's service family expects.
     """
+    if is_presigned_v2(request):
+        verify_presigned_v2(request, creds, now)
+        return
     presigned = "X-Amz-Signature" in request.query_string
     fields = _presigned_fields(request) if presigned else _header_fields(request)
     family = protocol_family(fields.scope.service if fields else "", request)
