@@ -56,6 +56,10 @@ def explain_lines(result: ChangesResult, settings: FilterSettings) -> list[str]:
             lines.append(
                 f"      (line {match.rule.line} also matched {match.path}; the last line wins)"
             )
+    plain = [m for m in result.matches if m.path and m.rule.parameter is None]
+    if plain:
+        lines.append("Lines without a parameter that matched:")
+        lines += [f"  {m.rule.describe()} matched {m.path}" for m in plain]
     unmatched = [m.rule for m in result.matches if m.path is None]
     if unmatched:
         lines.append("Mapping lines that matched nothing:")
