@@ -12,6 +12,9 @@
 The port is chosen by the OS with `--port 0`; the bound port is printed on stdout and, with
 `--port-file`, written to that file atomically, so a parent can start N of these at once.
 Prediction runs on one worker thread so `/ping` stays responsive during a large request.
+SIGTERM (or SIGINT) shuts down gracefully: requests in flight finish, then the process ends
+with the signal as its exit status (uvicorn re-raises it); a model that cannot be loaded, or a
+port that cannot be bound, exits 1 with the reason on stderr before anything listens.
 """
 
 from __future__ import annotations
