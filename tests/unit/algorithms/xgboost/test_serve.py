@@ -57,7 +57,9 @@ def wait_for_port(process: subprocess.Popen[bytes], port_file: Path) -> int:
         if port_file.exists():
             return int(port_file.read_text())
         if process.poll() is not None:
-            raise AssertionError(f"server exited: {process.stderr.read() if process.stderr else ''!r}")  # fmt: skip
+            raise AssertionError(
+                f"server exited: {process.stderr.read() if process.stderr else ''!r}"
+            )
         time.sleep(0.02)
     raise AssertionError("the server wrote no port file within 60 s")
 
@@ -123,20 +125,36 @@ def test_one_connection_serves_many_requests(server: Server) -> None:
 @pytest.mark.parametrize(
     ("body", "headers", "status", "message"),
     [
-        (b"1,2", {"Content-Type": "text/csv"}, 400,
-         b"Unable to evaluate payload provided: Feature size of csv inference data 2 is not "
-         b"consistent with feature size of trained model 4"),
-        (b"1,2,x,4", {"Content-Type": "text/csv"}, 415,
-         b"Loading csv data failed with Exception, please ensure data is in csv format: row 1: "),
+        (
+            b"1,2",
+            {"Content-Type": "text/csv"},
+            400,
+            b"Unable to evaluate payload provided: Feature size of csv inference data 2 is not "
+            b"consistent with feature size of trained model 4",
+        ),
+        (
+            b"1,2,x,4",
+            {"Content-Type": "text/csv"},
+            415,
+            b"Loading csv data failed with Exception, please ensure data is in csv format: row 1: ",
+        ),
         (b"", {"Content-Type": "text/csv"}, 400, b"The request body is empty"),
         (CSV_BODY, {"Content-Type": "image/png"}, 415, b"image/png is not an accepted ContentType"),
         (CSV_BODY, {}, 415, b" is not an accepted ContentType"),
-        (CSV_BODY, {"Content-Type": "text/csv", "Accept": "text/html"}, 406,
-         b"Accept type text/html is not supported."),
-        (b"1," * MAX_PAYLOAD, {"Content-Type": "text/csv"}, 413,
-         b"Request body exceeds the maximum payload of 100000 bytes"),
+        (
+            CSV_BODY,
+            {"Content-Type": "text/csv", "Accept": "text/html"},
+            406,
+            b"Accept type text/html is not supported.",
+        ),
+        (
+            b"1," * MAX_PAYLOAD,
+            {"Content-Type": "text/csv"},
+            413,
+            b"Request body exceeds the maximum payload of 100000 bytes",
+        ),
     ],
-)  # fmt: skip
+)
 def test_model_errors_become_the_container_status_and_message(
     server: Server, body: bytes, headers: dict[str, str], status: int, message: bytes
 ) -> None:
@@ -157,8 +175,11 @@ def test_execution_parameters(server: Server) -> None:
     status, body, content_type = server.request("GET", "/execution-parameters")
 
     assert status == 200 and content_type == "application/json"
-    assert json.loads(body) == {"MaxConcurrentTransforms": 1, "BatchStrategy": "MULTI_RECORD",
-                                "MaxPayloadInMB": 0}  # fmt: skip
+    assert json.loads(body) == {
+        "MaxConcurrentTransforms": 1,
+        "BatchStrategy": "MULTI_RECORD",
+        "MaxPayloadInMB": 0,
+    }
 
 
 def test_an_unloadable_model_exits_1_before_listening(tmp_path: Path) -> None:
@@ -179,8 +200,9 @@ def test_a_taken_port_exits_1(regression_model: Path, tmp_path: Path) -> None:
         port = taken.getsockname()[1]
         process = subprocess.Popen(
             [*SERVE, "--model-dir", str(regression_model), "--port", str(port)],
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-        )  # fmt: skip
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
         assert process.wait(timeout=60) == 1
     assert process.stderr is not None
     assert f"cannot listen on 127.0.0.1:{port}".encode() in process.stderr.read()

@@ -18,11 +18,13 @@ WORKER = [sys.executable, "-m", "mlci.algorithms.xgboost.worker"]
 ROUND = re.compile(r"^\[\d+\]#011train-rmse:\d+\.\d{5}#011validation-rmse:\d+\.\d{5}$")
 
 
-def spec_document(tmp_path: Path, channels: dict[str, ChannelSpec], **hyperparameters: str) -> dict[str, Any]:  # fmt: skip
+def spec_document(
+    tmp_path: Path, channels: dict[str, ChannelSpec], **hyperparameters: str
+) -> dict[str, Any]:
     return {
         "channels": {
             n: {"path": c.path, "content_type": c.content_type} for n, c in channels.items()
-        },  # fmt: skip
+        },
         "hyperparameters": hyperparameters,
         "model_dir": str(tmp_path / "model"),
         "result_path": str(tmp_path / "result.json"),
@@ -78,7 +80,9 @@ def test_a_failed_job_exits_1_with_the_reason(
 def test_an_unreadable_spec_exits_2(tmp_path: Path) -> None:
     (tmp_path / "spec.json").write_text("{not json")
 
-    with_result = run("--spec", str(tmp_path / "spec.json"), "--result", str(tmp_path / "result.json"))  # fmt: skip
+    with_result = run(
+        "--spec", str(tmp_path / "spec.json"), "--result", str(tmp_path / "result.json")
+    )
     without = run("--spec", str(tmp_path / "absent.json"))
 
     assert with_result.returncode == 2
@@ -118,8 +122,12 @@ def test_warm_mode_takes_its_job_from_stdin(
     spec = write_spec(tmp_path, spec_document(tmp_path, regression_csv, num_round="3"))
 
     by_path = run("--wait-for-spec", stdin=f"{spec}\n")
-    inline = run("--wait-for-spec", "--result", str(tmp_path / "inline.json"),
-                 stdin=json.dumps(spec_document(tmp_path, regression_csv, num_round="2")) + "\n")  # fmt: skip
+    inline = run(
+        "--wait-for-spec",
+        "--result",
+        str(tmp_path / "inline.json"),
+        stdin=json.dumps(spec_document(tmp_path, regression_csv, num_round="2")) + "\n",
+    )
 
     assert by_path.returncode == 0 and result_of(tmp_path)["rounds_trained"] == 3
     assert inline.returncode == 0
