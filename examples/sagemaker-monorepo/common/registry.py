@@ -199,6 +199,11 @@ def approve(sm: Any, arn: str, group: str, source: SourceVersion, note: str) -> 
     if package.status != PENDING:
         raise StepFailed(f"package {arn} is {package.status}; only a pending package is approved")
     sm.update_model_package(
-        ModelPackageArn=arn, ModelApprovalStatus=APPROVED, ApprovalDescription=note[:1024]
+        ModelPackageArn=arn,
+        ModelApprovalStatus=APPROVED,
+        ApprovalDescription=note[:1024],
+        # Restated unchanged: SageMaker keeps metadata an update leaves out, but some
+        # stand-ins (moto) replace it, and deployment finds the package by it.
+        CustomerMetadataProperties=package.metadata,
     )
     return describe(sm, arn)

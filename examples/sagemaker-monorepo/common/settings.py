@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from common.errors import StepFailed
 
@@ -60,11 +61,29 @@ def positive_int(name: str, default: int) -> int:
     return int(raw)
 
 
-def data_bucket(boto_session: object) -> str:
-    """SAGEMAKER_BUCKET, else the SDK's default bucket (sagemaker-<region>-<account>)."""
-    bucket = os.environ.get("SAGEMAKER_BUCKET", "").strip()
-    if bucket:
-        return bucket
-    import sagemaker  # imported here: the SDK is slow to import and only this path needs it
+def data_bucket(boto_session: Any) -> str:
+    """SAGEMAKER_BUCKET, else the SDK's default name, sagemaker-<region>-<account>; created if
+    missing.
 
-    return str(sagemaker.Session(boto_session=boto_session).default_bucket())
+    Worked out here with boto3 rather than by the SDK's Session.default_bucket(): the SDK sends
+    its STS call to the public regional endpoint explicitly, which ignores AWS_ENDPOINT_URL.
+    """
+    bucket = os.environ.get("SAGEMAKER_BUCKET", "").strip()
+    region = boto_session.region_name
+    if not bucket:
+        account = boto_session.client("sts").get_caller_identity()["Account"]
+        bucket = f"sagemaker-{region}-{account}"
+    s3 = boto_session.client("s3")
+    try:
+        s3.head_bucket(Bucket=bucket)
+    except s3.exceptions.ClientError as exc:
+        if exc.response["Error"]["Code"] not in ("404", "NoSuchBucket", "NotFound"):
+            raise StepFailed(f"cannot use bucket {bucket}: {exc}") from None
+        where = (
+            {}
+            if region == "us-east-1"
+            else {"CreateBucketConfiguration": {"LocationConstraint": region}}
+        )
+        s3.create_bucket(Bucket=bucket, **where)
+        print(f"created bucket {bucket}")
+    return bucket
