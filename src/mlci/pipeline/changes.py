@@ -23,7 +23,7 @@ from typing import Any, NamedTuple
 
 from mlci.pipeline import git
 from mlci.pipeline.errors import GitError
-from mlci.pipeline.git import FileChange
+from mlci.pipeline.git import Diff
 from mlci.pipeline.mapping import ExcludeRule, MappingRule, first_exclude
 
 DEFAULT_CONFIG_PATH = ".circleci/continue_config.yml"
@@ -53,7 +53,7 @@ class RuleMatch(NamedTuple):
 @dataclass(frozen=True)
 class ChangesResult:
     comparison: Comparison
-    changes: tuple[FileChange, ...]
+    changes: Diff
     considered: tuple[str, ...]  # changed paths left after excludes, sorted
     excluded: tuple[tuple[str, ExcludeRule], ...]
     matches: tuple[RuleMatch, ...]  # one per mapping line, in mapping order
@@ -66,14 +66,12 @@ class ChangesResult:
         return json.dumps(self.parameters)
 
 
-def changed_paths(changes: Sequence[FileChange]) -> list[str]:
+def changed_paths(diff: Diff) -> list[str]:
     """Every path a change touches (a rename touches two), unique and sorted."""
-    paths: set[str] = set()
-    for change in changes:
-        paths.add(change.path)
-        if change.status == "R" and change.old_path is not None:
-            paths.add(change.old_path)
-    return sorted(paths)
+    renamed = [old for index, old in diff.old_paths.items() if diff.statuses[index] == "R"]
+    if not renamed:
+        return sorted(diff.paths)  # a diff lists each path once, already (nearly) in order
+    return sorted(set(diff.paths).union(renamed))
 
 
 def choose_comparison(
@@ -137,7 +135,7 @@ def _empty_tree_comparison(repo: Path, base_revision: str, head: str) -> Compari
 
 def apply_mapping(
     comparison: Comparison,
-    changes: Sequence[FileChange],
+    changes: Diff,
     rules: Sequence[MappingRule],
     excludes: Sequence[ExcludeRule] = (),
     config_path: str = DEFAULT_CONFIG_PATH,
@@ -165,7 +163,7 @@ def apply_mapping(
             config_files.append(match.rule.config_file)
     return ChangesResult(
         comparison=comparison,
-        changes=tuple(changes),
+        changes=changes,
         considered=tuple(considered),
         excluded=tuple(excluded),
         matches=matches,

@@ -17,7 +17,7 @@ def _json(value: object) -> str:
 
 
 def _changes_line(result: ChangesResult) -> str:
-    counts = Counter(change.status for change in result.changes)
+    counts = Counter(result.changes.statuses)
     parts = [f"{counts[s]} {_STATUS_WORDS.get(s, s)}" for s in sorted(counts)]
     detail = f" ({', '.join(parts)})" if parts else ""
     excluded = f", {len(result.excluded)} excluded" if result.excluded else ""

@@ -7,6 +7,8 @@ a repository like the article's `mlci changes` answers with no arguments at all.
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -45,27 +47,31 @@ class FilterSettings:
     notes: tuple[str, ...] = field(default=())
 
 
-def read_file_or_text(value: str, base_dir: Path, flag: str) -> tuple[str, str]:
-    """(text, source name): the file's content if `value` names a file, else `value` itself."""
-    if "\n" not in value:
-        for candidate in (Path(value), base_dir / value):
-            if candidate.is_file():
-                try:
-                    return candidate.read_text(encoding="utf-8"), value
-                except (OSError, UnicodeDecodeError) as exc:
-                    raise PipelineError(f"cannot read {flag} file {value}: {exc}") from None
-    return value, flag
+def read_file_or_text(value: str, root: Callable[[], Path], flag: str) -> tuple[str, str]:
+    """(text, source name): the file's content if `value` names a file (relative to the
+    current directory, else to the repository root), else `value` itself."""
+    if "\n" in value:
+        return value, flag
+    path = Path(value)
+    if not path.is_file():
+        path = root() / value
+    if not path.is_file():
+        return value, flag
+    try:
+        return path.read_text(encoding="utf-8"), value
+    except (OSError, UnicodeDecodeError) as exc:
+        raise PipelineError(f"cannot read {flag} file {value}: {exc}") from None
 
 
-def settings_for(request: ChangesRequest, repo_root: Path) -> FilterSettings:
+def settings_for(request: ChangesRequest, root: Callable[[], Path]) -> FilterSettings:
     if request.mapping is None:
         from mlci.pipeline.orbs.path_filtering import settings_from_setup_config
 
-        settings = settings_from_setup_config(repo_root, request.setup_config)
+        settings = settings_from_setup_config(root(), request.setup_config)
     else:
-        text, source = read_file_or_text(request.mapping, repo_root, "--mapping")
+        text, source = read_file_or_text(request.mapping, root, "--mapping")
         settings = FilterSettings(mapping=text, mapping_source=source)
-    excludes = tuple(read_file_or_text(value, repo_root, "--exclude") for value in request.excludes)
+    excludes = tuple(read_file_or_text(value, root, "--exclude") for value in request.excludes)
     return FilterSettings(
         base_revision=request.base_revision or settings.base_revision,
         mapping=settings.mapping,
@@ -78,17 +84,19 @@ def settings_for(request: ChangesRequest, repo_root: Path) -> FilterSettings:
 
 
 def run_changes(request: ChangesRequest) -> tuple[ChangesResult, FilterSettings]:
-    repo_root = git.repository_root(request.repo)
-    settings = settings_for(request, repo_root)
+    # git answers the same from any directory of the work tree, so the root is looked up
+    # only when a file must be found relative to it (one git process fewer otherwise).
+    root = functools.cache(lambda: git.repository_root(request.repo))
+    settings = settings_for(request, root)
     rules = parse_mapping(settings.mapping, settings.mapping_source)
     excludes: list[ExcludeRule] = []
     for text, source in settings.excludes:
         excludes.extend(parse_excludes(text, source))
     last_run = None
     if request.since_last_run:
-        last_run = run_history.last_successful_revision(repo_root, settings.base_revision)
+        last_run = run_history.last_successful_revision(root(), settings.base_revision)
     result = compute_changes(
-        repo_root,
+        request.repo,
         settings.base_revision,
         rules,
         excludes,

@@ -8,7 +8,8 @@ thing" and raise GitError for anything else, with git's own message.
 from __future__ import annotations
 
 import subprocess
-from collections.abc import Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import NamedTuple
 
@@ -19,14 +20,31 @@ EMPTY_TREE_SHA1 = "4b825dc642cb6eb9a060e54bf8d69288fbee4904"
 
 
 class FileChange(NamedTuple):
-    """One entry of `git diff --name-status`: A, M, D, T, R (renamed) or C (copied).
-
-    A NamedTuple rather than a dataclass: a large push makes tens of thousands of them.
-    """
+    """One entry of `git diff --name-status`: A, M, D, T, R (renamed) or C (copied)."""
 
     status: str
     path: str
     old_path: str | None = None
+
+
+@dataclass(frozen=True)
+class Diff:
+    """The entries of a diff as parallel sequences; iterating gives FileChange records.
+
+    Kept as columns because a large push has tens of thousands of entries and building an
+    object per entry would cost more than the `git diff` that produced them.
+    """
+
+    statuses: tuple[str, ...] = ()  # one letter per entry
+    paths: tuple[str, ...] = ()
+    old_paths: Mapping[int, str] = field(default_factory=dict)  # entry index -> old path (R, C)
+
+    def __len__(self) -> int:
+        return len(self.paths)
+
+    def __iter__(self) -> Iterator[FileChange]:
+        for index, (status, path) in enumerate(zip(self.statuses, self.paths, strict=True)):
+            yield FileChange(status, path, self.old_paths.get(index))
 
 
 def _git(
@@ -134,7 +152,7 @@ def empty_tree(repo: Path) -> str:
     return result.stdout.decode("ascii").strip()
 
 
-def diff_name_status(repo: Path, base: str, head: str) -> list[FileChange]:
+def diff_name_status(repo: Path, base: str, head: str) -> Diff:
     """Files that differ between two trees, renames detected (R entries carry the old path)."""
     args = ("diff", "--name-status", "-z", "--find-renames", "--no-relative", base, head, "--")
     result = _git(repo, "-c", "core.quotepath=false", *args)
@@ -143,19 +161,27 @@ def diff_name_status(repo: Path, base: str, head: str) -> list[FileChange]:
     return parse_name_status(result.stdout)
 
 
-def parse_name_status(output: bytes) -> list[FileChange]:
+def parse_name_status(output: bytes) -> Diff:
     """Parse `--name-status -z`: `status NUL path NUL`, or `status NUL old NUL new NUL`."""
     fields = output.decode("utf-8", "surrogateescape").split("\0")
-    changes: list[FileChange] = []
-    append = changes.append
+    fields.pop()  # the output ends with NUL, so the last field is empty
+    statuses = fields[0::2]
+    if all(len(status) == 1 and status not in "RC" for status in statuses):
+        # No renames, copies or scores: fields alternate status, path (the common, large case).
+        return Diff(tuple(statuses), tuple(fields[1::2]))
+    kinds: list[str] = []
+    paths: list[str] = []
+    old_paths: dict[int, str] = {}
     index = 0
-    count = len(fields) - 1  # the output ends with NUL, so the last field is empty
-    while index < count:
+    while index < len(fields):
         status = fields[index][0]
         if status in "RC":
-            append(FileChange(status, fields[index + 2], fields[index + 1]))
+            old_paths[len(paths)] = fields[index + 1]
+            kinds.append(status)
+            paths.append(fields[index + 2])
             index += 3
         else:
-            append(FileChange(status, fields[index + 1]))
+            kinds.append(status)
+            paths.append(fields[index + 1])
             index += 2
-    return changes
+    return Diff(tuple(kinds), tuple(paths), old_paths)

@@ -140,3 +140,34 @@ def test_changes_does_not_import_the_cloud_or_boto3() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     )
     assert result.stdout.strip().splitlines()[-1] == "[]"
+
+
+def test_mapping_files_relative_to_the_repository_root_and_unreadable_ones(
+    repo: GitRepo, tmp_path: Path
+) -> None:
+    repo.write({".circleci/mapping.txt": "abalone_model/.* from-root-file true\n"})
+    subdir = repo.root / "abalone_model"
+    result = subprocess.run(
+        [sys.executable, "-m", "mlci", "changes", "--mapping", ".circleci/mapping.txt", "--json"],
+        cwd=subdir, capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    assert result.stdout == '{"from-root-file": true}\n'
+    (repo.root / "bad.txt").write_bytes(b"\xff\xfe mapping\n")
+    unreadable = mlci(repo.root, "--mapping", str(repo.root / "bad.txt"), check=False)
+    assert unreadable.returncode == 1 and "cannot read --mapping file" in unreadable.stderr
+
+
+def test_outside_a_repository(tmp_path: Path) -> None:
+    result = mlci(tmp_path, "--mapping", "a/.* a true", check=False)
+    assert result.returncode == 1 and "not a git repository" in result.stderr
+
+
+def test_explain_lists_lines_that_only_choose_a_config(repo: GitRepo) -> None:
+    mapping = "abalone_model/.* .circleci/abalone.yml\nabalone_model/.* deploy-abalone true\n"
+    out = mlci(repo.root, "--explain", "--mapping", mapping).stdout
+    assert (
+        "Lines without a parameter that matched:\n"
+        "  line 1 'abalone_model/.*' (config .circleci/abalone.yml) matched"
+        " abalone_model/train_register.py"
+    ) in out
+    assert out.rstrip().endswith("Continue with: .circleci/abalone.yml")
