@@ -49,7 +49,7 @@ def repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def ex(repo: Path) -> SimpleNamespace:
     """The example's modules, imported from the repository copy."""
     names = ["common.steps", "common.registry", "common.deployment", "common.source"]
-    names += ["common.settings", "common.training", "common.errors"]
+    names += ["common.settings", "common.training", "common.errors", "common.smoke"]
     modules: list[ModuleType] = import_example(repo, *names)
     return SimpleNamespace(
         **{name.split(".")[1]: module for name, module in zip(names, modules, strict=True)}
@@ -439,3 +439,66 @@ def test_the_default_bucket_is_named_after_region_and_account(
     monkeypatch.setenv("SAGEMAKER_BUCKET", "my-own-bucket")
     assert ex.settings.data_bucket(aws.session) == "my-own-bucket"
     assert aws.s3.head_bucket(Bucket="my-own-bucket")["ResponseMetadata"]["HTTPStatusCode"] == 200
+
+
+# --- failures the scripts report in one line ---------------------------------------------
+
+
+def test_gather_says_when_the_sample_data_is_missing(aws: SimpleNamespace, repo: Path) -> None:
+    env = {**aws_env(aws.url), "MODEL_NAME": "churn-model"}
+    done = run_script(repo, "churn_model.gather_data", env)
+    assert done.returncode == 1
+    assert "error: bucket sagemaker-sample-files does not exist" in done.stderr
+    aws.s3.create_bucket(Bucket="sagemaker-sample-files")
+    done = run_script(repo, "churn_model.gather_data", env)
+    assert (
+        "error: s3://sagemaker-sample-files/datasets/tabular/synthetic/churn.txt does not exist"
+        in done.stderr
+    )
+
+
+def test_approve_reports_an_unknown_package(
+    aws: SimpleNamespace, ex: SimpleNamespace, repo: Path
+) -> None:
+    settings = ex.settings.model_settings(repo / "abalone_model")
+    ex.steps.write_package_arn(
+        settings, "arn:aws:sagemaker:us-east-1:123456789012:model-package/abalone-model/99"
+    )
+    with pytest.raises(ex.errors.StepFailed, match=r"cannot read model package .*abalone-model/99"):
+        ex.steps.approve_trained(repo / "abalone_model")
+
+
+def test_smoke_test_needs_rows_and_numbers(
+    aws: SimpleNamespace, ex: SimpleNamespace, repo: Path
+) -> None:
+    smoke = ex.smoke
+    aws.s3.create_bucket(Bucket="smoke-bucket")
+    aws.s3.put_object(Bucket="smoke-bucket", Key="empty.csv", Body=b"")
+    with pytest.raises(smoke.StepFailed, match=r"s3://smoke-bucket/empty.csv holds no rows"):
+        smoke.smoke_test(aws.runtime, aws.s3, "abalone-model", "s3://smoke-bucket/empty.csv")
+    assert smoke.parse_predictions("0.5,0.25\n") == [0.5, 0.25]
+    assert smoke.parse_predictions("0.5\n0.25\n") == [0.5, 0.25]
+    with pytest.raises(smoke.StepFailed, match=r"not predictions: '<html>'"):
+        smoke.parse_predictions("<html>")
+
+
+def test_settings_and_names_are_checked(
+    ex: SimpleNamespace, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("ENDPOINT_INSTANCE_COUNT", "0")
+    with pytest.raises(
+        ex.errors.StepFailed, match=r"ENDPOINT_INSTANCE_COUNT must be a positive integer, got '0'"
+    ):
+        ex.settings.positive_int("ENDPOINT_INSTANCE_COUNT", 1)
+    assert (
+        ex.deployment.resource_name("abalone-model", 3, now=0) == "abalone-model-v3-19700101000000"
+    )
+    with pytest.raises(ex.errors.StepFailed, match=r"MODEL_NAME 'x{50}' is too long"):
+        ex.deployment.resource_name("x" * 50, 3)
+    assert ex.steps.split_uri("b", "m", "train", "c0") == "s3://b/m/train/c0.csv"
+    with pytest.raises(ex.errors.StepFailed, match=r"not an s3://bucket/key URI: 'https://x/y'"):
+        ex.registry.parse_s3_uri("https://x/y")
+    with pytest.raises(
+        ex.errors.StepFailed, match=r"git rev-parse HEAD failed in .*: fatal: not a git repository"
+    ):
+        ex.source.source_version(tmp_path)
