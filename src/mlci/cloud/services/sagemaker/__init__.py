@@ -22,6 +22,7 @@ from mlci.cloud.services.sagemaker import (
     packages,
     schema,
     tags,
+    training_jobs,
 )
 from mlci.cloud.services.sagemaker.clock import SystemClock
 from mlci.cloud.services.sagemaker.state import State
@@ -36,6 +37,7 @@ OPERATION_MODULES: tuple[ModuleType, ...] = (
     package_update,
     models,
     endpoint_configs,
+    training_jobs,
 )
 DATABASE_FILE = "sagemaker.db"
 
