@@ -31,6 +31,7 @@ from typing import Any
 
 from mlci.algorithms.errors import ModelError
 from mlci.algorithms.files import write_atomically
+from mlci.algorithms.xgboost.process import skip_unused_xgboost_integrations
 
 # The container's default MAX_CONTENT_LENGTH; InvokeEndpoint itself refuses bodies over 6 MB.
 MAX_PAYLOAD_BYTES = 6 * 1024 * 1024
@@ -146,7 +147,8 @@ def bind(host: str, port: int) -> socket.socket:
 
 def main(argv: list[str] | None = None) -> int:
     args = _arguments(argv)
-    from mlci.algorithms.xgboost.inference import Predictor  # imports xgboost: seconds, not ms
+    skip_unused_xgboost_integrations()
+    from mlci.algorithms.xgboost.inference import Predictor  # imports xgboost: ~1 s
 
     try:
         predictor = Predictor.load(args.model_dir, nthread=args.nthread)

@@ -35,7 +35,7 @@ from typing import Any, TextIO
 
 from mlci.algorithms.files import write_atomically
 from mlci.algorithms.xgboost import spec as specs
-from mlci.algorithms.xgboost.training import train  # imports xgboost once, up front
+from mlci.algorithms.xgboost.process import skip_unused_xgboost_integrations
 
 EXIT_COMPLETED, EXIT_FAILED, EXIT_WORKER_ERROR, EXIT_STOPPED = 0, 1, 2, 3
 
@@ -50,6 +50,9 @@ class _Stopped(BaseException):
 
 def main(argv: list[str] | None = None) -> int:
     args = _arguments(argv)
+    skip_unused_xgboost_integrations()
+    from mlci.algorithms.xgboost import training  # xgboost: the bulk of start-up, done up front
+
     out = sys.stdout  # captured now: training redirects sys.stdout while xgboost runs
     try:
         document = _read_spec(args)
@@ -64,10 +67,14 @@ def main(argv: list[str] | None = None) -> int:
         job = specs.TrainingSpec.from_json(document, log=_line_printer(out))
     except ValueError as error:
         return _worker_error(f"invalid spec: {error}", Path(result_path))
-    return _run(job, Path(result_path))
+    return _run(training.train, job, Path(result_path))
 
 
-def _run(job: specs.TrainingSpec, result_path: Path) -> int:
+def _run(
+    train: Callable[[specs.TrainingSpec], specs.TrainingResult],
+    job: specs.TrainingSpec,
+    result_path: Path,
+) -> int:
     previous = {sig: signal.signal(sig, _stop) for sig in (signal.SIGTERM, signal.SIGINT)}
     try:
         result = train(job)
