@@ -1,5 +1,5 @@
-"""The example's scripts against moto_server: data preparation end to end (as subprocesses),
-and registration, approval and deployment through the same functions the scripts call.
+"""The example's registry and hosting code against moto_server: registration, approval and
+deployment, through the same functions the scripts call.
 
 Training itself is not run (moto does not train); the registration is fed what a training job
 reports. moto has no UpdateEndpoint, so only a first deployment is exercised here.
@@ -8,168 +8,20 @@ reports. moto has no UpdateEndpoint, so only a first deployment is exercised her
 from __future__ import annotations
 
 import json
-import os
-from collections.abc import Iterator
 from pathlib import Path
-from types import ModuleType, SimpleNamespace
+from types import SimpleNamespace
 from typing import Any
 
-import boto3
 import pytest
 
-from mlci.samples import locate, seed_sample_bucket
 from tests.integration.examples.moto_support import (
     DEFAULT_BUCKET,
     ROLE_ARN,
-    aws_env,
-    example_repository,
     git,
-    import_example,
     moto_post,
-    moto_server,
-    run_script,
 )
 
 IMAGE = "683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-xgboost:1.5-1"
-TEST_ROWS = 5
-
-
-@pytest.fixture(scope="module")
-def moto_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    with moto_server(tmp_path_factory.mktemp("moto") / "moto.log") as url:
-        yield url
-
-
-@pytest.fixture(scope="module")
-def repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return example_repository(tmp_path_factory.mktemp("example") / "monorepo")
-
-
-@pytest.fixture(scope="module")
-def ex(repo: Path) -> SimpleNamespace:
-    """The example's modules, imported from the repository copy."""
-    names = ["common.steps", "common.registry", "common.deployment", "common.source"]
-    names += ["common.settings", "common.training", "common.errors", "common.smoke"]
-    modules: list[ModuleType] = import_example(repo, *names)
-    return SimpleNamespace(
-        **{name.split(".")[1]: module for name, module in zip(names, modules, strict=True)}
-    )
-
-
-@pytest.fixture
-def aws(moto_url: str, monkeypatch: pytest.MonkeyPatch) -> SimpleNamespace:
-    moto_post(moto_url, "/moto-api/reset")
-    for name, value in aws_env(moto_url).items():
-        monkeypatch.setenv(name, value)
-    monkeypatch.setenv("MODEL_NAME", "abalone-model")
-    monkeypatch.setenv("MODEL_DESC", "abalone model description text")
-    monkeypatch.setenv("ENDPOINT_WAIT_DELAY_SECONDS", "1")
-    monkeypatch.setenv("ENDPOINT_WAIT_MAX_ATTEMPTS", "5")
-    session = boto3.Session()
-    return SimpleNamespace(
-        url=moto_url,
-        sm=session.client("sagemaker"),
-        s3=session.client("s3"),
-        runtime=session.client("sagemaker-runtime"),
-        session=session,
-    )
-
-
-def samples_dir() -> Path:
-    value = os.environ.get("MLCI_SAMPLES_DIR")
-    if not value:
-        pytest.skip("MLCI_SAMPLES_DIR is not set (CI sets it to the folder with the datasets)")
-    return Path(value)
-
-
-def read_csv_rows(s3: Any, key: str) -> list[list[str]]:
-    body = s3.get_object(Bucket=DEFAULT_BUCKET, Key=key)["Body"].read().decode()
-    assert body.endswith("\n")
-    return [line.split(",") for line in body.splitlines()]
-
-
-# --- data preparation, run as the CI job runs it ----------------------------------------
-
-
-def test_gather_data_scripts_write_headerless_label_first_csv(
-    aws: SimpleNamespace, repo: Path
-) -> None:
-    seed_sample_bucket(aws.s3, locate(samples_dir()))  # the seeding code, against moto's S3
-    commit = git(repo, "rev-parse", "HEAD")
-    expected = {
-        "abalone": {"train": 2923, "validation": 626, "test": 628},
-        "churn": {"train": 3500, "validation": 1000, "test": 500},
-    }
-    for model, sizes in expected.items():
-        env = {**aws_env(aws.url), "MODEL_NAME": f"{model}-model"}
-        done = run_script(repo, f"{model}_model.gather_data", env)
-        assert done.returncode == 0, done.stderr
-        widths = set()
-        for split, size in sizes.items():
-            rows = read_csv_rows(aws.s3, f"{model}-model/{split}/{commit}.csv")
-            assert len(rows) == size
-            widths |= {len(row) for row in rows}
-            for row in rows:
-                [float(field) for field in row]  # no header, every field numeric
-            labels = {int(row[0]) for row in rows}
-            assert labels <= ({0, 1} if model == "churn" else set(range(1, 30)))
-        assert len(widths) == 1
-    assert not git(repo, "status", "--porcelain")  # the scripts leave the checkout clean
-
-
-def test_abalone_rows_keep_the_features_in_order(aws: SimpleNamespace, repo: Path) -> None:
-    (gather,) = import_example(repo, "abalone_model.gather_data")
-    frame = gather.libsvm_to_frame(
-        "15 1:1 2:0.455 3:0.365 4:0.095 5:0.514 6:0.2245 7:0.101 8:0.15\n9 1:3 8:0.2\n"
-    )
-    assert frame.to_csv(header=False, index=False, na_rep="").splitlines() == [
-        "15,1.0,0.455,0.365,0.095,0.514,0.2245,0.101,0.15",
-        "9,3.0,,,,,,,0.2",  # absent libsvm features are missing values, not zeros
-    ]
-    with pytest.raises(Exception, match=r"line 1: feature index '9' is not 1\.\.8"):
-        gather.libsvm_to_frame("15 9:1\n")
-
-
-def test_churn_preprocessing_drops_identifiers_and_charges(repo: Path) -> None:
-    import pandas as pd
-
-    (gather,) = import_example(repo, "churn_model.gather_data")
-    raw = pd.read_csv(samples_dir() / "churn.txt")
-    prepared = gather.preprocess(raw)
-    assert list(prepared.columns[:1]) == ["churn"]
-    assert not [c for c in prepared.columns if "Charge" in c or c.startswith("Phone")]
-    assert {str(dtype) for dtype in prepared.dtypes} <= {"int64", "float64"}
-    assert prepared["churn"].sum() == 2498  # the True. rows
-    parts = gather.split(prepared)
-    assert [len(parts[s]) for s in ("train", "validation", "test")] == [3500, 1000, 500]
-    assert parts["train"].equals(gather.split(prepared)["train"])  # seeded, repeatable
-    with pytest.raises(Exception, match=r"lacks the columns \['Phone'\]"):
-        gather.preprocess(raw.drop(columns=["Phone"]))
-    with pytest.raises(Exception, match=r"Churn\? must be True\. or False\., found \['maybe'\]"):
-        gather.preprocess(raw.assign(**{"Churn?": "maybe"}))
-
-
-def test_gather_refuses_uncommitted_changes(aws: SimpleNamespace, repo: Path) -> None:
-    script = repo / "abalone_model" / "gather_data.py"
-    script.write_text(script.read_text() + "\n# an uncommitted edit\n")
-    try:
-        done = run_script(
-            repo, "abalone_model.gather_data", {**aws_env(aws.url), "MODEL_NAME": "abalone-model"}
-        )
-    finally:
-        git(repo, "checkout", "--", "abalone_model/gather_data.py")
-    assert done.returncode == 1
-    assert "error: abalone_model/ has uncommitted changes" in done.stderr
-    assert "Traceback" not in done.stderr
-
-
-def test_scripts_name_missing_settings(aws: SimpleNamespace, repo: Path) -> None:
-    env = {k: v for k, v in aws_env(aws.url).items() if k != "SAGEMAKER_EXECUTION_ROLE_ARN"}
-    done = run_script(repo, "churn_model.deploy", {**env, "MODEL_NAME": "churn-model"})
-    assert done.returncode == 1
-    assert "error: SAGEMAKER_EXECUTION_ROLE_ARN is not set" in done.stderr
-    done = run_script(repo, "churn_model.approve", env)
-    assert "error: MODEL_NAME is not set" in done.stderr
 
 
 # --- registry --------------------------------------------------------------------------
@@ -441,20 +293,7 @@ def test_the_default_bucket_is_named_after_region_and_account(
     assert aws.s3.head_bucket(Bucket="my-own-bucket")["ResponseMetadata"]["HTTPStatusCode"] == 200
 
 
-# --- failures the scripts report in one line ---------------------------------------------
-
-
-def test_gather_says_when_the_sample_data_is_missing(aws: SimpleNamespace, repo: Path) -> None:
-    env = {**aws_env(aws.url), "MODEL_NAME": "churn-model"}
-    done = run_script(repo, "churn_model.gather_data", env)
-    assert done.returncode == 1
-    assert "error: bucket sagemaker-sample-files does not exist" in done.stderr
-    aws.s3.create_bucket(Bucket="sagemaker-sample-files")
-    done = run_script(repo, "churn_model.gather_data", env)
-    assert (
-        "error: s3://sagemaker-sample-files/datasets/tabular/synthetic/churn.txt does not exist"
-        in done.stderr
-    )
+# --- failures reported in one line ------------------------------------------------------
 
 
 def test_approve_reports_an_unknown_package(
