@@ -7,7 +7,9 @@ import subprocess
 import sys
 from pathlib import Path
 
+import boto3
 import pytest
+from botocore.config import Config
 
 from mlci.samples import SAMPLE_BUCKET, locate, sample_objects, seed_sample_bucket
 from tests.conftest import RunningCloud
@@ -96,3 +98,18 @@ def test_cli_end_to_end(tmp_path: Path) -> None:
         assert not (home / "samples").exists()  # a folder was given: nothing downloaded
     finally:
         mlci("stop", home=home)
+
+
+def test_seeding_from_another_region_creates_the_bucket_there(cloud: RunningCloud) -> None:
+    s3 = boto3.client(
+        "s3",
+        endpoint_url=cloud.url,
+        aws_access_key_id=cloud.access_key,
+        aws_secret_access_key=cloud.secret_key,
+        region_name="eu-west-1",
+        config=Config(s3={"addressing_style": "path"}),
+    )
+    report = seed_sample_bucket(s3, locate(samples_dir()), bucket="samples-eu-west-1")
+    assert sorted(report.uploaded) == sorted(KEYS)
+    location = s3.get_bucket_location(Bucket="samples-eu-west-1")["LocationConstraint"]
+    assert location == "eu-west-1"
