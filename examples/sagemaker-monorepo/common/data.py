@@ -9,6 +9,7 @@ reads exactly the data its own job prepared.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -50,6 +51,18 @@ def read_text(s3: Any, bucket: str, key: str) -> str:
     except s3.exceptions.NoSuchBucket:
         raise StepFailed(f"bucket {bucket} does not exist (reading {key})") from None
     return str(body.decode("utf-8"))
+
+
+def require_objects(s3: Any, uris: Iterable[str], hint: str) -> None:
+    """StepFailed naming the first of `uris` that does not exist."""
+    for uri in uris:
+        bucket, key = parse_s3_uri(uri)
+        try:
+            s3.head_object(Bucket=bucket, Key=key)
+        except s3.exceptions.ClientError as exc:
+            if exc.response["Error"]["Code"] in ("404", "NoSuchKey", "NotFound", "NoSuchBucket"):
+                raise StepFailed(f"{uri} does not exist; {hint}") from None
+            raise
 
 
 def first_rows(s3: Any, uri: str, count: int) -> list[tuple[str, str]]:

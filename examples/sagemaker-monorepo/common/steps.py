@@ -13,9 +13,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import boto3
 import pandas as pd
 
-from common.data import SPLITS, put_split, split_uri
+from common.data import SPLITS, put_split, require_objects, split_uri
 from common.deployment import Hosting, deploy_package
 from common.errors import StepFailed
 from common.registry import (
@@ -41,8 +42,6 @@ from common.training import TrainedModel, train_xgboost
 
 def gather(folder: Path, prepare: Callable[[Any], dict[str, pd.DataFrame]]) -> dict[str, str]:
     """Prepare the model's splits from the sample data and write them where training reads."""
-    import boto3
-
     settings = model_settings(folder)
     source = source_version(folder, require_clean=True)
     session = boto3.Session()
@@ -93,8 +92,6 @@ def write_package_arn(settings: ModelSettings, arn: str) -> None:
 
 
 def train_and_register(folder: Path, hyperparameters: dict[str, Any], problem: str) -> str:
-    import boto3
-
     settings = model_settings(folder)
     role_arn = execution_role_arn()
     source = source_version(folder, require_clean=True)
@@ -103,6 +100,7 @@ def train_and_register(folder: Path, hyperparameters: dict[str, Any], problem: s
     channels = {
         s: split_uri(bucket, settings.name, s, source.commit) for s in ("train", "validation")
     }
+    require_objects(session.client("s3"), channels.values(), "run gather_data first")
     trained = train_xgboost(
         settings,
         session,
@@ -137,8 +135,6 @@ def approval_note() -> str:
 
 def approve_trained(folder: Path) -> str:
     """Approve the package that this workflow's training job registered."""
-    import boto3
-
     settings = model_settings(folder)
     path = settings.package_arn_file
     if not path.is_file():
@@ -179,8 +175,6 @@ def deploy_approved(sm: Any, runtime: Any, s3: Any, hosting: Hosting, source: So
 
 
 def deploy_folder(folder: Path) -> str:
-    import boto3
-
     settings = model_settings(folder)
     hosting = hosting_settings(settings, execution_role_arn())
     session = boto3.Session()

@@ -130,3 +130,14 @@ def test_gather_says_when_the_sample_data_is_missing(aws: SimpleNamespace, repo:
         "error: s3://sagemaker-sample-files/datasets/tabular/synthetic/churn.txt does not exist"
         in done.stderr
     )
+
+
+def test_training_needs_the_prepared_data_first(aws: SimpleNamespace, repo: Path) -> None:
+    env = {**aws_env(aws.url), "MODEL_NAME": "abalone-model"}
+    done = run_script(repo, "abalone_model.train_register", env)
+    commit = git(repo, "rev-parse", "HEAD")
+    assert done.returncode == 1
+    assert (
+        f"error: s3://{DEFAULT_BUCKET}/abalone-model/train/{commit}.csv does not exist; "
+        "run gather_data first"
+    ) in done.stderr
