@@ -44,6 +44,23 @@ class _Entry:
     requirement_locations: list[Location] = field(default_factory=list)
 
 
+def _part(options: YamlMap, key: str, path: Path) -> tuple[Any, Path, Location]:
+    """(value, path, location) of one option, the three things every parser takes."""
+    return options.get(key), child(path, key), options.value_location(key)
+
+
+def _job_arguments(options: YamlMap, matrix: dict[str, Any]) -> YamlMap:
+    """The entry's keys that are not workflow options, plus the matrix values: job arguments."""
+    arguments = YamlMap(options.location)
+    for key, value in options.items():
+        if key not in WORKFLOW_JOB_OPTIONS:
+            arguments.put(key, value, options.key_location(key), options.value_location(key))
+    matrix_at = options.value_location("matrix")
+    for key, value in matrix.items():
+        arguments.put(key, value, matrix_at, matrix_at)
+    return arguments
+
+
 @dataclass
 class WorkflowCompiler:
     namespace: Namespace
@@ -87,53 +104,47 @@ class WorkflowCompiler:
         return True, None
 
     def entry(self, entry: Any, path: Path, at: Location) -> list[_Entry]:
-        if isinstance(entry, str):
-            job_ref, options = entry, YamlMap(at)
-        elif isinstance(entry, YamlMap) and len(entry) == 1:
-            job_ref, raw = next(iter(entry.items()))
-            options = raw if isinstance(raw, YamlMap) else YamlMap(entry.value_location(job_ref))
-            if raw is not None and not isinstance(raw, YamlMap):
-                self.problems.add(
-                    child(path, str(job_ref)),
-                    "job options must be a map",
-                    entry.value_location(job_ref),
-                )
-        else:
-            self.problems.add(
-                path, "a workflow job is a job name or a one-key map {job: options}", at
-            )
+        """The workflow jobs one entry stands for (several, for a matrix)."""
+        split = self.split_entry(entry, path, at)
+        if split is None:
             return []
-        job_ref = str(job_ref)
+        job_ref, options = split
         here = child(path, job_ref)
+        allowed = WORKFLOW_JOB_OPTIONS
         if not check_map(
-            options,
-            WORKFLOW_JOB_OPTIONS,
-            here,
-            options.location,
-            self.problems,
-            lenient=True,
-            open_keys=True,
+            options, allowed, here, options.location, self.problems, lenient=True, open_keys=True
         ):
             return []
         if "matrix" not in options:
             final = substitute(options, Scope({}, (), final=True), self.problems, here)
             return [self.instance(job_ref, job_ref, final, {}, here, at)]
-        matrix = options["matrix"]
+        matrix, matrix_path, matrix_at = _part(options, "matrix", here)
         alias = str((matrix.get("alias") if isinstance(matrix, YamlMap) else None) or job_ref)
-        combinations = expand_matrix(
-            options["matrix"],
-            child(here, "matrix"),
-            options.value_location("matrix"),
-            self.problems,
-        )
         instances = []
-        for combination in combinations:
-            scope = Scope(
-                {f"matrix.{k}": v for k, v in combination.items()}, ("matrix.",), final=True
+        for combination in expand_matrix(matrix, matrix_path, matrix_at, self.problems):
+            values = {f"matrix.{key}": value for key, value in combination.items()}
+            final = substitute(
+                options, Scope(values, ("matrix.",), final=True), self.problems, here
             )
-            final = substitute(options, scope, self.problems, here)
             instances.append(self.instance(job_ref, alias, final, combination, here, at))
         return instances
+
+    def split_entry(self, entry: Any, path: Path, at: Location) -> tuple[str, YamlMap] | None:
+        """(job reference, options) of `- job` or `- job: {options}`."""
+        if isinstance(entry, str):
+            return entry, YamlMap(at)
+        if not (isinstance(entry, YamlMap) and len(entry) == 1):
+            self.problems.add(
+                path, "a workflow job is a job name or a one-key map {job: options}", at
+            )
+            return None
+        job_ref, raw = next(iter(entry.items()))
+        if isinstance(raw, YamlMap):
+            return str(job_ref), raw
+        if raw is not None:
+            where = entry.value_location(job_ref)
+            self.problems.add(child(path, str(job_ref)), "job options must be a map", where)
+        return str(job_ref), YamlMap(entry.value_location(job_ref))
 
     def instance(
         self,
@@ -144,26 +155,14 @@ class WorkflowCompiler:
         path: Path,
         at: Location,
     ) -> _Entry:
+        """One workflow job, from its fully substituted options."""
         problems = self.problems
         kind = options.get("type", "build")
-        if kind not in ("build", "approval"):
-            problems.add(
-                child(path, "type"),
-                f"a job type is approval (or build), not {kind!r}",
-                options.value_location("type"),
-            )
         name = str(options.get("name") or (matrix_job_name(job_ref, matrix) if matrix else job_ref))
-        arguments = YamlMap(options.location)
-        for key, value in options.items():
-            if key not in WORKFLOW_JOB_OPTIONS:
-                arguments.put(key, value, options.key_location(key), options.value_location(key))
-        for key, value in matrix.items():
-            arguments.put(
-                key, value, options.value_location("matrix"), options.value_location("matrix")
-            )
+        arguments = _job_arguments(options, matrix)
         job = None
-        if kind not in ("build", "approval"):
-            pass  # reported above; what the entry was meant to be is anyone's guess
+        if kind == "build":
+            job = self.build_job(job_ref, arguments, options, path, at)
         elif kind == "approval":
             for key in arguments:
                 problems.add(
@@ -172,21 +171,16 @@ class WorkflowCompiler:
                     arguments.key_location(key),
                 )
         else:
-            job = self.build_job(job_ref, name, arguments, options, path, at)
-        requirements = parse_requires(
-            options.get("requires"),
-            child(path, "requires"),
-            options.value_location("requires"),
-            problems,
-        )
-        filters = None
-        if "filters" in options:
-            filters = parse_filters(
-                options["filters"],
-                child(path, "filters"),
-                options.value_location("filters"),
-                problems,
+            where = options.value_location("type")
+            problems.add(
+                child(path, "type"), f"a job type is approval (or build), not {kind!r}", where
             )
+        requirements = parse_requires(*_part(options, "requires", path), problems)
+        filters = (
+            parse_filters(*_part(options, "filters", path), problems)
+            if "filters" in options
+            else None
+        )
         workflow_job = model.WorkflowJob(
             name=name,
             job_name=job_ref,
@@ -194,12 +188,7 @@ class WorkflowCompiler:
             type=str(kind),
             job=job,
             requires=tuple(requirement for requirement, _ in requirements),
-            context=context_names(
-                options.get("context"),
-                child(path, "context"),
-                options.value_location("context"),
-                problems,
-            ),
+            context=context_names(*_part(options, "context", path), problems),
             filters=filters,
             matrix=model.frozen_map(matrix),
         )
@@ -208,7 +197,6 @@ class WorkflowCompiler:
     def build_job(
         self,
         job_ref: str,
-        name: str,
         arguments: YamlMap,
         options: YamlMap,
         path: Path,
