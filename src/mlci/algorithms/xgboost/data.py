@@ -112,20 +112,23 @@ def _read_csv(data: bytes, where: _Where, csv_weights: bool) -> _Part:
             f"feature, but it has {table.shape[1]} field(s)"
         )
     labels = table[:, 0]
-    _check_finite(labels, "label", where)
+    _check_finite(labels, "label", where, "CSV")
     weights = table[:, 1] if csv_weights else None
     if weights is not None:
-        _check_finite(weights, "instance weight (csv_weights=1)", where)
+        _check_finite(weights, "instance weight (csv_weights=1)", where, "CSV")
     features = table[:, first_feature:]
     return _Part(labels, weights, features, None, features.shape[1], delimiter)
 
 
-def _check_finite(column: np.ndarray, what: str, where: _Where) -> None:
-    bad = np.flatnonzero(~np.isfinite(column))
+def _check_finite(
+    column: np.ndarray, what: str, where: _Where, kind: str, lines: np.ndarray | None = None
+) -> None:
+    """Labels and weights must be numbers; xgboost would refuse them without saying where."""
+    bad = np.flatnonzero(~np.isfinite(column) | ((column < 0) if "weight" in what else False))
     if bad.size:
-        raise AlgorithmError(
-            f"Invalid CSV data ({where.at(int(bad[0]) + 1)}): the {what} is missing or not finite"
-        )
+        line = int(lines[bad[0]]) if lines is not None else int(bad[0]) + 1
+        problem = "missing, not finite or negative" if "weight" in what else "missing or not finite"
+        raise AlgorithmError(f"Invalid {kind} data ({where.at(line)}): the {what} is {problem}")
 
 
 def _read_libsvm(data: bytes, where: _Where) -> _Part:
@@ -135,6 +138,9 @@ def _read_libsvm(data: bytes, where: _Where) -> _Part:
         raise AlgorithmError(
             f"Invalid LIBSVM data ({where.at(problem.line)}): {problem.detail}"
         ) from None
+    _check_finite(rows.labels, "label", where, "LIBSVM", rows.lines)
+    if rows.weights is not None:
+        _check_finite(rows.weights, "instance weight", where, "LIBSVM", rows.lines)
     return _Part(rows.labels, rows.weights, None, rows, rows.n_columns, None)
 
 
@@ -169,6 +175,7 @@ def _stack_libsvm(blocks: list[libsvm_parsing.LibsvmRows], width: int) -> np.nda
         columns=np.concatenate([b.columns for b in blocks]),
         values=np.concatenate([b.values for b in blocks]),
         n_rows=sum(b.n_rows for b in blocks),
+        lines=np.concatenate([b.lines for b in blocks]),
     )
     return merged.matrix(width)
 

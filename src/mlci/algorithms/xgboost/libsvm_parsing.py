@@ -38,6 +38,7 @@ class LibsvmRows:
     columns: np.ndarray  # int64 column of each stored entry
     values: np.ndarray  # float32 value of each stored entry
     n_rows: int
+    lines: np.ndarray  # int64 1-based line each row came from (blank lines have no row)
 
     @property
     def n_columns(self) -> int:
@@ -65,6 +66,7 @@ def parse(data: bytes, labelled: bool) -> LibsvmRows:
     rows: list[int] = []
     columns: list[int] = []
     values: list[float] = []
+    lines: list[int] = []
     row = 0
     for number, raw in enumerate(data.split(b"\n"), 1):
         tokens = raw.split()
@@ -83,6 +85,7 @@ def parse(data: bytes, labelled: bool) -> LibsvmRows:
             rows.append(row)
             columns.append(column)
             values.append(value)
+        lines.append(number)
         row += 1
     if weights and len(weights) != len(labels):
         raise LibsvmProblem(1, "some lines give an instance weight (label:weight) and some do not")
@@ -93,6 +96,7 @@ def parse(data: bytes, labelled: bool) -> LibsvmRows:
         columns=np.asarray(columns, dtype=np.int64),
         values=np.asarray(values, dtype=np.float32),
         n_rows=row,
+        lines=np.asarray(lines, dtype=np.int64),
     )
 
 

@@ -82,10 +82,14 @@ class _Job:
         self.log(f"Train matrix has {train_set.n_rows} rows and {train_set.n_columns} columns")
         if validation_set is not None:
             self.log(f"Validation matrix has {validation_set.n_rows} rows")
-        booster = self._fit(config, train_set, validation_set)
+        with _captured_messages(self.spec.log):
+            booster = self._fit(config, train_set, validation_set)
+            model = bytes(booster.save_raw(raw_format="ubj"))
+            best = _best_iteration(booster)
+            del booster  # with verbosity 3 its destructor prints timings: keep them in the log
         model_path = Path(self.spec.model_dir) / MODEL_NAME
-        write_atomically(model_path, bytes(booster.save_raw(raw_format="ubj")))
-        return self.finish("Completed", "Completed", None, str(model_path), booster)
+        write_atomically(model_path, model)
+        return self.finish("Completed", "Completed", None, str(model_path), best)
 
     def finish(
         self,
@@ -93,9 +97,8 @@ class _Job:
         secondary: str,
         reason: str | None,
         model_path: str | None = None,
-        booster: xgboost.Booster | None = None,
+        best: int | None = None,
     ) -> TrainingResult:
-        best = _best_iteration(booster)
         return TrainingResult(
             status=status,
             secondary_status=secondary,
@@ -136,23 +139,22 @@ class _Job:
         if self.spec.nthread and "nthread" not in params:
             params["nthread"] = self.spec.nthread
         nthread = int(str(params.get("nthread", 0)))
-        dtrain = _dmatrix(train_set, nthread)
-        evals = [(dtrain, "train")]
-        if valid is not None:
-            evals.append((_dmatrix(valid, nthread), "validation"))
         callbacks: list[xgboost.callback.TrainingCallback] = [self.monitor]
         stopper = self._early_stopping(config, valid is not None)
         if stopper is not None:
             callbacks.append(stopper)
         custom = _custom_metric(config.custom_metrics) if config.custom_metrics else None
-        with _captured_messages(self.spec.log):
-            try:
-                return xgboost.train(
-                    params, dtrain, num_boost_round=config.num_round, evals=evals,
-                    custom_metric=custom, callbacks=callbacks, verbose_eval=False,
-                )  # fmt: skip
-            except xgboost.core.XGBoostError as error:
-                raise AlgorithmError(_xgboost_failure(error)) from None
+        try:
+            dtrain = _dmatrix(train_set, nthread)
+            evals = [(dtrain, "train")]
+            if valid is not None:
+                evals.append((_dmatrix(valid, nthread), "validation"))
+            return xgboost.train(
+                params, dtrain, num_boost_round=config.num_round, evals=evals,
+                custom_metric=custom, callbacks=callbacks, verbose_eval=False,
+            )  # fmt: skip
+        except xgboost.core.XGBoostError as error:
+            raise AlgorithmError(_xgboost_failure(error)) from None
 
     def _early_stopping(
         self, config: hyperparameters.TrainingConfig, has_validation: bool
@@ -225,9 +227,7 @@ def _custom_metric(names: tuple[str, ...]) -> Callable[[np.ndarray, xgboost.DMat
     return evaluate
 
 
-def _best_iteration(booster: xgboost.Booster | None) -> int | None:
-    if booster is None:
-        return None
+def _best_iteration(booster: xgboost.Booster) -> int | None:
     attribute = booster.attr("best_iteration")
     return int(attribute) if attribute is not None else None
 

@@ -125,6 +125,34 @@ def test_csv_weight_column_must_be_numbers(tmp_path: Path) -> None:
         read_channel("train", tmp_path / "t.csv", "csv", csv_weights=True)
 
 
+def test_csv_weights_must_not_be_negative(tmp_path: Path) -> None:
+    write(tmp_path / "t.csv", "1,0.5,2\n0,-1,3\n")
+
+    with pytest.raises(
+        AlgorithmError,
+        match=r"line 2\): the instance weight \(csv_weights=1\) "
+        r"is missing, not finite or negative$",
+    ):
+        read_channel("train", tmp_path / "t.csv", "csv", csv_weights=True)
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("1 1:1\n\nnan 1:2\n", r"file 't', line 3\): the label is missing or not finite$"),
+        (
+            "1:1 1:1\n0:-2 1:2\n",
+            r"line 2\): the instance weight is missing, not finite or negative$",
+        ),
+    ],
+)
+def test_libsvm_labels_and_weights_must_be_numbers(tmp_path: Path, text: str, message: str) -> None:
+    write(tmp_path / "t", text)
+
+    with pytest.raises(AlgorithmError, match=message):
+        read_channel("train", tmp_path / "t", "libsvm")
+
+
 def test_csv_weights_need_a_feature_too(tmp_path: Path) -> None:
     write(tmp_path / "t.csv", "1,2\n")
 

@@ -274,3 +274,13 @@ def test_result_json_round_trips(trainer: Trainer, regression_csv: Channels) -> 
     result = trainer.run({"num_round": "2"}, regression_csv)
 
     assert TrainingResult.from_json(json.loads(json.dumps(result.to_json()))) == result
+
+
+def test_xgboost_prints_go_to_the_log_not_stdout(
+    trainer: Trainer, regression_csv: Channels, capsys: pytest.CaptureFixture[str]
+) -> None:
+    result = trainer.run({"num_round": "2", "verbosity": "3"}, regression_csv)
+
+    assert result.status == "Completed"
+    assert any("DEBUG:" in line for line in trainer.lines)
+    assert capsys.readouterr().out == ""
