@@ -97,7 +97,7 @@ class StepBuilder:
         native = NATIVE_STEPS.get(kind)
         if native is not None and namespace.native:
             return self.native(native, args, here, at)
-        if kind in UNSUPPORTED:
+        if kind in UNSUPPORTED and namespace.resolve("command", kind) is None:
             self.problems.add(here, UNSUPPORTED[kind], key_at)
             return []
         return self.invoke(kind, args, here, key_at, at, namespace, stack)
@@ -248,12 +248,9 @@ class StepBuilder:
             return []
         arguments: Mapping[Any, Any] = args if args is not None else {}
         label = f"command '{name}'"
-        if self.lenient:
+        if self.lenient:  # names, required ones and the types of literal values
             bind_arguments(
-                definition.parameters, arguments, label, path, at, Problems(), lenient=True
-            )
-            _report_unknown_arguments(
-                definition.parameters, arguments, label, path, at, self.problems
+                definition.parameters, arguments, label, path, at, self.problems, lenient=True
             )
             return []
         identity = qualified(definition.namespace, definition.name.rpartition("/")[2])
@@ -272,21 +269,6 @@ class StepBuilder:
             definition.namespace,
             (*stack, identity),
         )
-
-
-def _report_unknown_arguments(
-    parameters: Mapping[str, Any],
-    arguments: Mapping[Any, Any],
-    label: str,
-    path: Path,
-    at: Location,
-    problems: Problems,
-) -> None:
-    for name in arguments:
-        if str(name) not in parameters:
-            where = arguments.key_location(name) if isinstance(arguments, YamlMap) else at
-            declared = ", ".join(sorted(parameters)) or "none"
-            problems.add(path, f"{label} has no parameter '{name}' (parameters: {declared})", where)
 
 
 def default_run_name(command: str) -> str:

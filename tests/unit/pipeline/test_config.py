@@ -824,3 +824,39 @@ def test_a_damaged_config_is_a_config_error_never_a_crash(data: st.DataObject) -
     # ConfigError is the expected outcome of most damage; anything else escaping is a bug.
     with contextlib.suppress(ConfigError):
         config(yaml.safe_dump(original, sort_keys=False)).compile(FEATURE, {"deploy-abalone": True})
+
+
+def test_command_arguments_are_checked_where_they_are_given() -> None:
+    found = problems(
+        """\
+        version: 2.1
+        commands:
+          deploy:
+            parameters:
+              target: {type: string}
+              level: {type: enum, enum: [low, high], default: low}
+              var: {type: env_var_name, default: OK}
+            steps:
+              - run: echo << parameters.target >> << parameters.level >> $<< parameters.var >>
+          unused:
+            steps:
+              - deploy: {level: extreme}
+        jobs:
+          build:
+            docker: [{image: cimg/base:stable}]
+            steps:
+              - deploy: {target: prod, var: 1-bad}
+        workflows:
+          main:
+            jobs: [build]
+        """
+    )
+    assert found == [
+        # a command named like an unsupported CircleCI step (deploy) is the user's command
+        f"commands → unused → steps[0] → deploy: command 'deploy' needs a value for parameter"
+        f" 'target' (no default), {FILE}:12:17",
+        f"commands → unused → steps[0] → deploy → level: must be one of 'low', 'high', not"
+        f" string 'extreme', {FILE}:12:25",
+        "jobs → build → steps[0] → deploy → var: must be an environment variable name"
+        f" ([A-Za-z_][A-Za-z0-9_]*), not string '1-bad', {FILE}:17:37",
+    ]
