@@ -79,6 +79,11 @@ class LogPump:
             if ended:
                 return
 
+    def wait_for_end(self, timeout: float) -> bool:
+        """Wait until the worker's output ends (it has exited); False if `timeout` passed.
+        Noticing the end of the pipe is immediate, unlike polling the process."""
+        return self._ended.wait(timeout)
+
     def finish(self) -> None:
         """Wait until every line the worker printed is stored (call once the worker ended)."""
         self._reader.join()

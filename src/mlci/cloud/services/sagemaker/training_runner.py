@@ -293,7 +293,7 @@ class TrainingRunner:
                 terminate(process)
             else:
                 hand_spec(process, spec_json)
-            self._wait(job, process, deadline)
+            self._wait(job, process, pump, deadline)
         finally:
             if process.poll() is None:
                 process.kill()
@@ -303,12 +303,13 @@ class TrainingRunner:
                 job.process = None
         return self._result(job, process.returncode, pump.tail, max_runtime)
 
-    def _wait(self, job: RunningJob, process: subprocess.Popen[bytes], deadline: float) -> None:
+    def _wait(
+        self, job: RunningJob, process: subprocess.Popen[bytes], pump: LogPump, deadline: float
+    ) -> None:
         # The worker stops itself at the deadline (between rounds); a round that runs past it
         # by more than the grace period is ended from here.
-        try:
-            process.wait(timeout=max(deadline - time.monotonic(), 0) + STOP_GRACE_SECONDS)
-        except subprocess.TimeoutExpired:
+        limit = max(deadline - time.monotonic(), 0) + STOP_GRACE_SECONDS
+        if not pump.wait_for_end(limit):
             job.deadline_hit = True
             terminate(process)
 

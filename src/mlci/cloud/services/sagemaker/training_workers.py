@@ -25,9 +25,11 @@ from collections.abc import Callable, Mapping
 from concurrent.futures import Future
 from pathlib import Path
 
-# Run in the worker process before the worker module is imported (kept tiny: it is Python
-# source passed with -c). argv[1] is the pid of the cloud; if the cloud is already gone by the
-# time the death signal is armed, the worker exits at once.
+# The worker's entry point (kept tiny: it is Python source passed with -c). argv[1] is the pid
+# of the cloud; if the cloud is already gone by the time the death signal is armed, the worker
+# exits at once. The worker has written its result (fsync'd) and flushed its log lines when
+# main() returns, so the process ends with os._exit: tearing down numpy and xgboost at
+# interpreter exit costs 0.1-0.4 s that every job would otherwise wait for.
 _LAUNCHER = """\
 import ctypes, os, signal, sys
 try:
@@ -37,7 +39,10 @@ except (OSError, AttributeError):
 if os.getppid() != int(sys.argv[1]):
     sys.exit(0)
 from mlci.algorithms.xgboost.worker import main
-sys.exit(main(sys.argv[2:]))
+code = main(sys.argv[2:])
+sys.stdout.flush()
+sys.stderr.flush()
+os._exit(code)
 """
 STOP_GRACE_SECONDS = 2.0  # SIGTERM, then SIGKILL if the worker has not ended by then
 
