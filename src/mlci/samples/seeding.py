@@ -2,7 +2,7 @@
 
 Only the objects the examples read are created, at the keys AWS uses. Uploading is
 idempotent: an object whose ETag already equals the MD5 of the new bytes is left alone, so a
-second run costs four HEAD requests.
+second run costs one CreateBucket and four HEAD requests.
 """
 
 from __future__ import annotations

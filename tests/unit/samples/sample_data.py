@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from mlci.samples import ABALONE, CHURN, Dataset
+from mlci.samples import Dataset
 
 ABALONE_ROWS = (
     b"M,0.455,0.365,0.095,0.514,0.2245,0.101,0.15,15\n"
@@ -35,6 +35,3 @@ def real_samples_dir() -> Path:
     if not value:
         pytest.skip("MLCI_SAMPLES_DIR is not set (CI sets it to the folder with the datasets)")
     return Path(value)
-
-
-__all__ = ["ABALONE", "CHURN"]
