@@ -88,11 +88,6 @@ class Namespace:
         return sorted(local + imported)
 
 
-def definition_label(kind: str, name: str, namespace: Namespace) -> str:
-    """How messages name a definition: orb definitions carry their orb's name."""
-    return f"{kind} '{name}'" if not namespace.key else f"{kind} '{name}' of orb {namespace.key}"
-
-
 def qualified(namespace: Namespace, name: str) -> str:
     return name if not namespace.key else f"{namespace.key}/{name}"
 

@@ -11,7 +11,7 @@ import re
 from typing import Any
 
 from mlci.pipeline.definitions import Definition, Namespace, OrbRef
-from mlci.pipeline.errors import Location, Problems
+from mlci.pipeline.errors import Problems
 from mlci.pipeline.parameters import parse_parameters
 from mlci.pipeline.schema import check_map, child, is_template, items_of
 from mlci.pipeline.steps import StepBuilder
@@ -175,7 +175,3 @@ def _validate_executor_body(
             problems,
             lenient=True,
         )
-
-
-def location_or(node: Any, default: Location) -> Location:
-    return node.location if isinstance(node, YamlMap) else default

@@ -20,7 +20,15 @@ from mlci.pipeline.errors import Location, Problems
 from mlci.pipeline.expressions import ExpressionError
 from mlci.pipeline.orbs.native import NATIVE_STEPS
 from mlci.pipeline.parameters import bind_arguments, scope_values
-from mlci.pipeline.schema import UNSUPPORTED, check_map, child, is_template, item, items_of
+from mlci.pipeline.schema import (
+    LEVELS,
+    UNSUPPORTED,
+    check_map,
+    child,
+    is_template,
+    item,
+    items_of,
+)
 from mlci.pipeline.substitution import Scope, substitute
 from mlci.pipeline.yaml_loader import YamlList, YamlMap
 
@@ -106,10 +114,9 @@ class StepBuilder:
 
     def checkout(self, args: Any, path: Path, at: Location, *_: Any) -> list[model.Step]:
         if args is None:
-            return [model.Checkout(at)]
-        if not check_map(args, "checkout", path, at, self.problems, lenient=self.lenient):
-            return []
-        return [] if self.lenient else [model.Checkout(at, _optional_text(args.get("path")))]
+            return [] if self.lenient else [model.Checkout(at)]
+        checked = self.usable(args, "checkout", path, at)
+        return [] if checked is None else [model.Checkout(at, _optional_text(checked.get("path")))]
 
     def run(self, args: Any, path: Path, at: Location, *_: Any) -> list[model.Step]:
         if isinstance(args, str):
@@ -151,9 +158,10 @@ class StepBuilder:
     ) -> list[model.Step]:
         if not check_map(args, "when-step", path, at, self.problems, lenient=self.lenient):
             return []
-        steps = self.build(
-            args.get("steps"), child(path, "steps"), args.value_location("steps"), namespace, stack
-        )
+        if "steps" not in args:
+            return []  # reported as a missing key
+        steps_at = args.value_location("steps")
+        steps = self.build(args["steps"], child(path, "steps"), steps_at, namespace, stack)
         raw = args.get("condition")
         if self.lenient and is_template(raw):
             return []
@@ -183,38 +191,38 @@ class StepBuilder:
     ) -> list[model.Step]:
         return self.conditional(args, path, at, namespace, stack, negate=True)
 
+    def usable(self, args: Any, level: str, path: Path, at: Location) -> YamlMap | None:
+        """`args` if a step can be built from it: checked, strict pass, required keys there."""
+        if not check_map(args, level, path, at, self.problems, lenient=self.lenient):
+            return None
+        required = [key for key, spec in LEVELS[level].items() if spec.required]
+        if self.lenient or any(key not in args for key in required):
+            return None
+        return args
+
     def persist_to_workspace(
         self, args: Any, path: Path, at: Location, *_: Any
     ) -> list[model.Step]:
-        if not check_map(
-            args, "persist_to_workspace", path, at, self.problems, lenient=self.lenient
-        ):
+        checked = self.usable(args, "persist_to_workspace", path, at)
+        if checked is None or not isinstance(checked["paths"], list):
             return []
-        paths = args.get("paths")
-        if self.lenient or not isinstance(paths, list):
-            return []
-        return [
-            model.PersistToWorkspace(str(args["root"]), tuple(scalar_text(p) for p in paths), at)
-        ]
+        paths = tuple(scalar_text(p) for p in checked["paths"])
+        return [model.PersistToWorkspace(scalar_text(checked["root"]), paths, at)]
 
     def attach_workspace(self, args: Any, path: Path, at: Location, *_: Any) -> list[model.Step]:
-        if not check_map(args, "attach_workspace", path, at, self.problems, lenient=self.lenient):
-            return []
-        return [] if self.lenient else [model.AttachWorkspace(str(args["at"]), at)]
+        checked = self.usable(args, "attach_workspace", path, at)
+        return [] if checked is None else [model.AttachWorkspace(scalar_text(checked["at"]), at)]
 
     def store_artifacts(self, args: Any, path: Path, at: Location, *_: Any) -> list[model.Step]:
-        if not check_map(args, "store_artifacts", path, at, self.problems, lenient=self.lenient):
+        checked = self.usable(args, "store_artifacts", path, at)
+        if checked is None:
             return []
-        if self.lenient:
-            return []
-        return [
-            model.StoreArtifacts(str(args["path"]), at, _optional_text(args.get("destination")))
-        ]
+        destination = _optional_text(checked.get("destination"))
+        return [model.StoreArtifacts(scalar_text(checked["path"]), at, destination)]
 
     def store_test_results(self, args: Any, path: Path, at: Location, *_: Any) -> list[model.Step]:
-        if not check_map(args, "store_test_results", path, at, self.problems, lenient=self.lenient):
-            return []
-        return [] if self.lenient else [model.StoreTestResults(str(args["path"]), at)]
+        checked = self.usable(args, "store_test_results", path, at)
+        return [] if checked is None else [model.StoreTestResults(scalar_text(checked["path"]), at)]
 
     # --- native orb steps and command invocations ----------------------------------------
 

@@ -137,22 +137,3 @@ def substitute(
     """A copy of `value` with this pass's references replaced (locations kept)."""
     where = at or getattr(value, "location", None) or Location("<config>", 0)
     return _Pass(scope, problems).value(value, path, where)
-
-
-def references(value: Any) -> set[str]:
-    """Every `<< name >>` a loaded value contains, anywhere inside it."""
-    found: set[str] = set()
-    stack = [value]
-    while stack:
-        current = stack.pop()
-        if isinstance(current, dict):
-            stack.extend(current.values())
-        elif isinstance(current, list):
-            stack.extend(current)
-        elif isinstance(current, str) and "<<" in current:
-            found.update(
-                match.group(1).strip()
-                for match in _REFERENCE.finditer(current)
-                if match.group(1) is not None
-            )
-    return found

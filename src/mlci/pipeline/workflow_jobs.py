@@ -127,8 +127,7 @@ def parse_requires(
     if node is None:
         return []
     if not isinstance(node, YamlList):
-        problems.add(path, f"must be a list of job names, not {kind_of(node)}", at)
-        return []
+        return []  # the workflow job schema has reported it
     requirements = []
     for index, entry, where in items_of(node):
         here = item(path, index)
