@@ -146,14 +146,39 @@ def delete_older(sm: Any, endpoint: str, keep: str) -> list[str]:
     return deleted
 
 
+def serving_config(sm: Any, endpoint: str, package: Package) -> str | None:
+    """The endpoint's config if the endpoint is InService with `package` alone, else None."""
+    try:
+        described = sm.describe_endpoint(EndpointName=endpoint)
+    except sm.exceptions.ClientError:
+        return None  # no endpoint yet (or not readable): deploy normally
+    if described["EndpointStatus"] != "InService":
+        return None
+    config_name = str(described["EndpointConfigName"])
+    variants = sm.describe_endpoint_config(EndpointConfigName=config_name)["ProductionVariants"]
+    for variant in variants:
+        containers = sm.describe_model(ModelName=variant["ModelName"]).get("Containers", [])
+        if [c.get("ModelPackageName") for c in containers] != [package.arn]:
+            return None
+    return config_name
+
+
 def deploy_package(sm: Any, hosting: Hosting, package: Package) -> str:
-    """Deploy `package` to the endpoint; returns the new model / endpoint config name."""
-    name = resource_name(hosting.endpoint, package.version)
-    create_model_and_config(sm, hosting, package, name)
-    action = start_rollout(sm, hosting, name)
-    print(f"{action} endpoint {hosting.endpoint} with {name}; waiting until it is InService")
-    wait_until_serving(sm, hosting, name)
-    print(f"endpoint {hosting.endpoint} is InService with {name} (package v{package.version})")
+    """Deploy `package` to the endpoint; returns the new model / endpoint config name.
+
+    A re-run (the package already serves) changes nothing, so retrying a job is safe.
+    """
+    name = serving_config(sm, hosting.endpoint, package)
+    if name is not None:
+        print(f"endpoint {hosting.endpoint} already serves package v{package.version} ({name})")
+    else:
+        name = resource_name(hosting.endpoint, package.version)
+        create_model_and_config(sm, hosting, package, name)
+        action = start_rollout(sm, hosting, name)
+        print(f"{action} endpoint {hosting.endpoint} with {name}; waiting until it is InService")
+        wait_until_serving(sm, hosting, name)
+        print(f"endpoint {hosting.endpoint} is InService with {name} (package v{package.version})")
+    # Also on a re-run: an earlier run may have stopped before its clean-up.
     for what in delete_older(sm, hosting.endpoint, keep=name):
         print(f"deleted {what}")
     return name

@@ -250,6 +250,24 @@ def test_first_deployment_creates_waits_verifies_cleans_up_and_smoke_tests(
     assert configs == {name}
     out = capsys.readouterr().out
     assert f"deleted endpoint config {old}" in out and f"deleted model {old}" in out
+
+    # Re-running the job (CircleCI "rerun") finds the package already serving: no new rollout,
+    # but the clean-up an interrupted run may have missed still happens.
+    aws.sm.create_endpoint_config(
+        EndpointConfigName=old,
+        ProductionVariants=[
+            {
+                "VariantName": "AllTraffic",
+                "ModelName": name,
+                "InitialInstanceCount": 1,
+                "InstanceType": "ml.m5.large",
+            }
+        ],
+    )
+    assert ex.steps.deploy_approved(aws.sm, aws.runtime, aws.s3, hosting, source) == name
+    rerun = capsys.readouterr().out
+    assert "already serves package v1" in rerun and f"deleted endpoint config {old}" in rerun
+    assert {m["ModelName"] for m in aws.sm.list_models()["Models"]} == models
     assert "  14.2              15" in out and "  8                 8" in out
 
 
