@@ -229,10 +229,9 @@ class StepBuilder:
     def native(
         self, build: Callable[[YamlMap, Location], model.Step], args: Any, path: Path, at: Location
     ) -> list[model.Step]:
-        if not isinstance(args, YamlMap):
-            self.problems.add(path, "a native step takes a map of arguments", at)
-            return []
-        return [] if self.lenient else [build(args, at)]
+        # Only the native orbs' own definitions use these steps, always with a map.
+        arguments = args if isinstance(args, YamlMap) else YamlMap(at)
+        return [] if self.lenient else [build(arguments, at)]
 
     def invoke(
         self,

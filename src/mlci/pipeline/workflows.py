@@ -253,7 +253,7 @@ class WorkflowCompiler:
                 names.extend(targets)
             upstream[entry.job.name] = names
         order = self.topological(upstream, by_name, path)
-        return self.select(order, by_name, upstream)
+        return self.select(order, by_name, upstream, path)
 
     def topological(
         self, upstream: dict[str, list[str]], by_name: dict[str, _Entry], path: Path
@@ -281,13 +281,17 @@ class WorkflowCompiler:
         return order
 
     def select(
-        self, order: list[str], by_name: dict[str, _Entry], upstream: dict[str, list[str]]
+        self,
+        order: list[str],
+        by_name: dict[str, _Entry],
+        upstream: dict[str, list[str]],
+        path: Path,
     ) -> list[model.WorkflowJob]:
         selected: dict[str, bool] = {}
         result = []
         for name in order:
             job = by_name[name].job
-            reason = self.filter_reason(job)
+            reason = self.filter_reason(job, (*path, "jobs", name, "filters"))
             if reason is None:
                 blocked = [dep for dep in upstream.get(name, []) if not selected.get(dep, False)]
                 if blocked:
@@ -296,7 +300,7 @@ class WorkflowCompiler:
             result.append(replace(job, selected=reason is None, skip_reason=reason))
         return result
 
-    def filter_reason(self, job: model.WorkflowJob) -> str | None:
+    def filter_reason(self, job: model.WorkflowJob, path: Path) -> str | None:
         filters = job.filters
         branch, tag = self.values.git_branch, self.values.git_tag
         if filters is None:
@@ -305,6 +309,6 @@ class WorkflowCompiler:
             if filters.allows(branch, tag, self.environment):
                 return None
         except ExpressionError as exc:
-            self.problems.add(("filters",), f"cannot evaluate: {exc}", filters.location)
+            self.problems.add(path, f"cannot evaluate: {exc}", filters.location)
         ref = f"tag {tag}" if tag is not None else f"branch {branch or '(none)'}"
         return f"filtered out on {ref}"

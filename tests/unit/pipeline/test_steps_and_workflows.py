@@ -335,3 +335,53 @@ def test_error_objects() -> None:
     problem = Problem(("a", "b"), "wrong", Location("f.yml", 3))
     assert str(problem) == "a → b: wrong, f.yml:3"
     assert str(Problem((), "just this")) == "just this"
+
+
+def test_conditions_and_filters_that_cannot_be_evaluated() -> None:
+    found = problems(
+        """\
+        version: 2.1
+        workflows:
+          w:
+            when: pipeline.nothing == "x"
+            jobs:
+              - h:
+                  type: approval
+                  filters: pipeline.git.brunch == "main"
+          plain: [not, a, map]
+        """
+    )
+    assert found == [
+        "workflows → w → when: cannot evaluate: unknown variable 'pipeline.nothing' at character"
+        f" 1 of expression 'pipeline.nothing == \"x\"', {FILE}:4:11",
+        "workflows → w → jobs → h → filters: cannot evaluate: unknown variable"
+        " 'pipeline.git.brunch' at character 1 of expression 'pipeline.git.brunch == \"main\"',"
+        f" {FILE}:8:20",
+        f"workflows → plain: a workflow must be a map with jobs, {FILE}:9:10",
+    ]
+
+
+def test_command_arguments_must_be_a_map_and_finish_ends_a_setup_pipeline() -> None:
+    text = """\
+    version: 2.1
+    setup: true
+    orbs:
+      continuation: circleci/continuation@1
+    jobs:
+      j:
+        docker: [{image: cimg/base:stable}]
+        steps:
+          - continuation/finish
+          - continuation/continue: just-a-string
+    workflows:
+      w:
+        jobs: [j]
+    """
+    found = problems(text)
+    assert found == [
+        "jobs → j → steps[1] → continuation/continue: arguments of command"
+        f" 'continuation/continue' must be a map, not 'just-a-string', {FILE}:10:32",
+    ]
+    fixed = textwrap.dedent(text).replace("      - continuation/continue: just-a-string\n", "")
+    job = load_config_text(fixed, FILE).compile().workflow("w").job("j").job
+    assert job is not None and [type(s).__name__ for s in job.steps] == ["FinishPipeline"]
