@@ -71,6 +71,8 @@ def location_of(value: Any, default: Location) -> Location:
     return value.location if isinstance(value, YamlMap | YamlList) else default
 
 
+# The base is libyaml's C loader when PyYAML has it (several times faster), else the pure
+# Python one; mypy cannot follow a base class chosen at import time, hence the ignore.
 class _LocatingLoader(_BaseLoader):  # type: ignore[valid-type,misc]
     file_name: str = "<string>"
     problems: list[Problem]
