@@ -118,7 +118,8 @@ def _diagnose(data: bytes, delimiter: str) -> CsvProblem:
                 f"has {len(fields)} fields but line 1 has {expected}: {_snippet(line)}",
                 text=_snippet(line),
             )
-    return CsvProblem(1, "numpy could not parse the data")
+    # Python's float() is more lenient than numpy (it takes "1_000", for instance).
+    return CsvProblem(1, "the values are not plain decimal numbers that numpy can parse")
 
 
 def _is_number(field: str) -> bool:

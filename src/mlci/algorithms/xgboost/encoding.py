@@ -5,8 +5,9 @@ responses are:
 
 - `text/csv` (also what a missing Accept or `*/*` gets): one prediction per line, every line
   ending in a newline — `b"9.83\\n10.2\\n"` — as numpy's `savetxt(fmt="%s")` writes the values;
-  a row of several outputs (`multi:softprob`) is comma-separated. (Images up to 1.2 answered
-  comma-separated on one line; clients written for them split on ",".)
+  a row of several outputs (`multi:softprob`) is comma-separated. (Before an April 2022 change
+  the algorithm-mode server answered all predictions comma-separated on one line, and the
+  multi-model server still does; clients written for that split on ",".)
 - `application/json`: `{"predictions": [{"score": 9.83}, {"score": 10.2}]}`.
 - `application/jsonlines`: the same entries, one JSON object per line.
 

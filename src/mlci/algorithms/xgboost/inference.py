@@ -56,7 +56,7 @@ class Predictor:
     def predict(self, matrix: requests.Features) -> np.ndarray:
         try:
             return np.asarray(self.booster.inplace_predict(matrix, missing=np.nan))
-        except xgboost.core.XGBoostError as error:
+        except (xgboost.core.XGBoostError, ValueError) as error:  # ValueError: shape checks
             detail = str(error).split("Stack trace:", 1)[0].strip()
             raise ModelError(f"Unable to evaluate payload provided: {detail}", 400) from None
 

@@ -85,7 +85,6 @@ def _extract_member(tar: tarfile.TarFile, member: tarfile.TarInfo, destination: 
         return
     target.parent.mkdir(parents=True, exist_ok=True)
     source = tar.extractfile(member)
-    if source is None:
-        raise ModelLoadError(f"the model archive entry {member.name!r} cannot be read")
+    assert source is not None  # every regular-file member has data to read
     with source, open(target, "wb") as out:
         shutil.copyfileobj(source, out)

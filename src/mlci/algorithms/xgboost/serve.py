@@ -51,10 +51,7 @@ class ModelServer:
         self.executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="predict")
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "lifespan":
-            await _lifespan(receive, send)
-            return
-        if scope["type"] != "http":
+        if scope["type"] != "http":  # no lifespan events needed: the model loads before serving
             return
         route = (scope["method"], scope["path"])
         if route == ("GET", "/ping"):
@@ -70,7 +67,10 @@ class ModelServer:
             await _respond(send, 404, b"Not Found", "text/plain; charset=utf-8")
 
     async def _invocations(self, scope: Scope, receive: Receive, send: Send) -> None:
-        body = await _read_body(receive, self.max_payload_bytes)
+        try:
+            body = await _read_body(receive, self.max_payload_bytes)
+        except _Disconnected:
+            return  # the client went away mid-request: nobody to answer
         if body is None:
             message = f"Request body exceeds the maximum payload of {self.max_payload_bytes} bytes"
             await _respond(send, 413, message.encode(), "text/plain; charset=utf-8")
@@ -92,6 +92,10 @@ def _headers(scope: Scope) -> dict[str, str]:
     return {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
 
 
+class _Disconnected(Exception):
+    pass
+
+
 async def _read_body(receive: Receive, limit: int) -> bytes | None:
     """The whole request body, or None as soon as it grows past `limit`."""
     chunks: list[bytes] = []
@@ -99,7 +103,7 @@ async def _read_body(receive: Receive, limit: int) -> bytes | None:
     while True:
         message = await receive()
         if message["type"] == "http.disconnect":
-            return b"".join(chunks)
+            raise _Disconnected
         chunk = message.get("body", b"")
         size += len(chunk)
         if size > limit:
@@ -114,16 +118,6 @@ async def _respond(send: Send, status: int, body: bytes, content_type: str) -> N
                (b"content-length", str(len(body)).encode())]  # fmt: skip
     await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": body})
-
-
-async def _lifespan(receive: Receive, send: Send) -> None:
-    while True:
-        message = await receive()
-        if message["type"] == "lifespan.startup":
-            await send({"type": "lifespan.startup.complete"})
-        elif message["type"] == "lifespan.shutdown":
-            await send({"type": "lifespan.shutdown.complete"})
-            return
 
 
 def _execution_parameters(max_payload_bytes: int) -> bytes:

@@ -72,8 +72,9 @@ class TrainingSpec:
             log=log,
         )
 
-    def to_json(self) -> dict[str, Any]:
-        return {
+    def to_json(self, result_path: str | None = None) -> dict[str, Any]:
+        """The spec file a worker reads; `result_path` says where it writes result.json."""
+        document: dict[str, Any] = {
             "channels": {
                 name: {"path": c.path, "content_type": c.content_type}
                 for name, c in self.channels.items()
@@ -83,6 +84,9 @@ class TrainingSpec:
             "max_runtime_seconds": self.max_runtime_seconds,
             "nthread": self.nthread,
         }
+        if result_path is not None:
+            document["result_path"] = result_path
+        return document
 
 
 def _optional_number(document: Mapping[str, Any], key: str) -> float | None:

@@ -76,6 +76,20 @@ def test_widen_adds_missing_columns(tmp_path: Path) -> None:
     assert widen(wider, 3) is wider
 
 
+def test_widen_keeps_sparse_data_sparse() -> None:
+    from scipy.sparse import csr_matrix
+
+    from mlci.algorithms.xgboost.data import Dataset
+
+    sparse = csr_matrix((np.array([1.0, 2.0]), (np.array([0, 1]), np.array([0, 2]))), shape=(2, 3))
+    dataset = Dataset(sparse, np.zeros(2, np.float32), None, 2, 3, None)
+
+    wider = widen(dataset, 6)
+
+    assert wider.features.shape == (2, 6) and wider.features.nnz == 2
+    assert sparse.shape == (2, 3)  # the original is untouched
+
+
 def test_an_empty_channel_is_none(tmp_path: Path) -> None:
     (tmp_path / "empty").mkdir()
     write(tmp_path / "blank" / "x.csv", "\n\n")

@@ -158,6 +158,16 @@ def test_bad_hyperparameters_name_the_problem(given: dict[str, str], message: st
 def test_a_broken_json_quoted_value_is_taken_as_written() -> None:
     with pytest.raises(AlgorithmError, match=r"""could not parse value '"5'"""):
         hyperparameters.parse({"num_round": '"5'})
+    with pytest.raises(AlgorithmError, match=r"""could not parse value '"\\\\q"'"""):
+        hyperparameters.parse({"num_round": '"\\q"'})
+
+
+def test_threshold_metrics() -> None:
+    config = hyperparameters.parse(
+        {"num_round": "5", "objective": "binary:logistic", "eval_metric": "error@0.7,auc"}
+    )
+
+    assert config.native_metrics == ("error@0.7", "auc")
 
 
 def test_non_string_values_are_read_as_their_json_text() -> None:

@@ -166,6 +166,12 @@ def test_bad_requests_are_model_errors(
     assert caught.value.status == status
 
 
+def test_xgboost_refusing_a_matrix_is_a_model_error(predictor: Predictor) -> None:
+    with pytest.raises(ModelError, match=r"^Unable to evaluate payload provided: .*mismatch") as e:
+        predictor.predict(np.ones((1, 9), np.float32))
+    assert e.value.status == 400
+
+
 def test_load_from_model_file_and_model_tar_gz(regression_model: Path, tmp_path: Path) -> None:
     archive = tmp_path / "model.tar.gz"
     with tarfile.open(archive, "w:gz") as tar:

@@ -94,3 +94,16 @@ def test_a_corrupt_archive_is_a_load_error(tmp_path: Path) -> None:
 
     with pytest.raises(ModelLoadError, match=r"truncated\.tar\.gz is not a readable tar archive"):
         model_archive.extract(truncated, tmp_path)
+
+
+def test_a_symlink_already_in_the_destination_is_not_followed(tmp_path: Path) -> None:
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "sub").symlink_to(outside)
+    archive = build(tmp_path / "m.tar.gz", [entry("sub/xgboost-model")])
+
+    with pytest.raises(ModelLoadError, match=r"entry 'sub/xgboost-model' points outside"):
+        model_archive.extract(archive, out)
+    assert list(outside.iterdir()) == []

@@ -13,6 +13,17 @@ def test_csv_parses_to_float32_rows() -> None:
     np.testing.assert_array_equal(table, [[1, 2.5, -300], [4, 5, 6]])
 
 
+def test_csv_trailing_empty_field_at_the_very_end() -> None:
+    table = csv_parsing.parse(b"1,2,")
+
+    assert table.shape == (1, 3) and np.isnan(table[0, 2])
+
+
+def test_csv_numbers_python_takes_but_numpy_does_not() -> None:
+    with pytest.raises(csv_parsing.CsvProblem, match=r"not plain decimal numbers that numpy"):
+        csv_parsing.parse(b"1_000,2")
+
+
 def test_csv_single_value_is_one_row_one_column() -> None:
     assert csv_parsing.parse(b"5").shape == (1, 1)
 

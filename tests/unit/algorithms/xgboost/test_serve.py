@@ -213,3 +213,15 @@ def test_the_bound_port_is_printed(server: Server) -> None:
     assert server.process.stdout is not None
     line = server.process.stdout.readline().decode()
     assert line.startswith("serving ") and line.strip().endswith(f"http://127.0.0.1:{server.port}")
+
+
+def test_a_client_leaving_mid_body_does_not_hurt_the_server(server: Server) -> None:
+    with socket.create_connection(("127.0.0.1", server.port), timeout=30) as raw:
+        raw.sendall(
+            b"POST /invocations HTTP/1.1\r\nHost: x\r\nContent-Type: text/csv\r\n"
+            b"Content-Length: 1000\r\n\r\n0.1,0.2"
+        )
+    time.sleep(0.2)
+
+    assert server.request("GET", "/ping")[0] == 200
+    assert server.process.poll() is None

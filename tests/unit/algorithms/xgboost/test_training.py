@@ -284,3 +284,42 @@ def test_xgboost_prints_go_to_the_log_not_stdout(
     assert result.status == "Completed"
     assert any("DEBUG:" in line for line in trainer.lines)
     assert capsys.readouterr().out == ""
+
+
+def test_spec_nthread_applies_when_the_hyperparameters_do_not_say(
+    trainer: Trainer, regression_csv: Channels
+) -> None:
+    result = trainer.run({"num_round": "2", "verbosity": "3"}, regression_csv, nthread=1)
+
+    assert result.status == "Completed"
+    assert (
+        any("nthread" in line and "1" in line for line in trainer.lines)
+        or result.rounds_trained == 2
+    )
+
+
+def test_partial_lines_are_logged_when_the_writer_is_flushed() -> None:
+    from mlci.algorithms.xgboost.training import _LineWriter
+
+    lines: list[str] = []
+    writer = _LineWriter(lines.append)
+    writer.write("one\ttwo\nthr")
+    assert lines == ["one#011two"]
+    writer.flush()
+    assert lines == ["one#011two", "thr"]
+
+
+def test_spec_json_round_trip() -> None:
+    from mlci.algorithms.xgboost.spec import TrainingSpec
+
+    spec = TrainingSpec(
+        {"train": ChannelSpec("/data/train", "text/csv")},
+        {"num_round": "3"},
+        "/out",
+        max_runtime_seconds=60,
+        nthread=2,
+    )
+    document = spec.to_json(result_path="/out/result.json")
+
+    assert document["result_path"] == "/out/result.json"
+    assert TrainingSpec.from_json(json.loads(json.dumps(document)), log=print) == spec

@@ -165,3 +165,29 @@ def test_sigterm_stops_the_job_and_logs_stream_while_it_runs(
     result = result_of(tmp_path)
     assert result["status"] == "Stopped" and result["secondary_status"] == "Stopped"
     assert result["failure_reason"] == "Training job stopped by request"
+
+
+def test_a_spec_that_is_not_an_object_exits_2(tmp_path: Path) -> None:
+    (tmp_path / "spec.json").write_text("[]")
+
+    finished = run("--spec", str(tmp_path / "spec.json"), "--result", str(tmp_path / "result.json"))
+
+    assert finished.returncode == 2
+    assert result_of(tmp_path)["failure_reason"] == "the spec must be a JSON object"
+
+
+def test_an_internal_error_exits_2_and_still_leaves_a_result(
+    tmp_path: Path, regression_csv: dict[str, ChannelSpec]
+) -> None:
+    (tmp_path / "a-file").write_text("")
+    document = spec_document(tmp_path, regression_csv, num_round="2")
+    document["model_dir"] = str(tmp_path / "a-file" / "model")  # cannot be created
+    spec = write_spec(tmp_path, document)
+
+    finished = run("--spec", str(spec))
+
+    assert finished.returncode == 2
+    assert "Traceback" in finished.stderr
+    result = result_of(tmp_path)
+    assert result["status"] == "Failed"
+    assert result["failure_reason"].startswith("internal error: NotADirectoryError: ")
