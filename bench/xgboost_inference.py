@@ -32,8 +32,15 @@ from mlci.algorithms.xgboost.inference import Predictor
 from mlci.algorithms.xgboost.spec import ChannelSpec, TrainingSpec
 from mlci.algorithms.xgboost.training import train
 
-ARTICLE = {"objective": "reg:linear", "max_depth": "5", "eta": "0.2", "gamma": "4",
-           "min_child_weight": "6", "subsample": "0.7", "num_round": "50"}  # fmt: skip
+ARTICLE = {
+    "objective": "reg:linear",
+    "max_depth": "5",
+    "eta": "0.2",
+    "gamma": "4",
+    "min_child_weight": "6",
+    "subsample": "0.7",
+    "num_round": "50",
+}
 FEATURES = 8
 
 
@@ -49,8 +56,11 @@ def trained_model(root: Path, digits: int) -> Path:
     train_dir.mkdir()
     table = np.column_stack([labels, features])
     (train_dir / "train.csv").write_bytes(rows_text(table, digits) + b"\n")
-    result = train(TrainingSpec({"train": ChannelSpec(str(train_dir), "text/csv")}, ARTICLE,
-                                str(root / "model")))  # fmt: skip
+    result = train(
+        TrainingSpec(
+            {"train": ChannelSpec(str(train_dir), "text/csv")}, ARTICLE, str(root / "model")
+        )
+    )
     if result.status != "Completed":
         raise SystemExit(f"training failed: {result.failure_reason}")
     return root / "model"
@@ -72,8 +82,10 @@ def p(samples: list[float], fraction: float) -> float:
 
 def report(name: str, samples: list[float], rows: int) -> None:
     median = statistics.median(samples)
-    print(f"  {name:44s} p50 {median * 1e3:8.3f} ms  p99 {p(samples, 0.99) * 1e3:8.3f} ms  "
-          f"{rows / median:12,.0f} rows/s")  # fmt: skip
+    print(
+        f"  {name:44s} p50 {median * 1e3:8.3f} ms  p99 {p(samples, 0.99) * 1e3:8.3f} ms  "
+        f"{rows / median:12,.0f} rows/s"
+    )
 
 
 def in_process(model: Path, digits: int, repeat: int) -> None:
@@ -84,27 +96,68 @@ def in_process(model: Path, digits: int, repeat: int) -> None:
     body = rows_text(batch, digits)
     matrix = requests.features(body, "csv", FEATURES)
     print(f"10,000-row text/csv request ({len(body):,} bytes), one thread:")
-    report("Predictor.invoke csv -> csv", timings(lambda: predictor.invoke(body, "text/csv", "text/csv"), repeat), 10_000)  # fmt: skip
-    report("Predictor.invoke csv -> json", timings(lambda: predictor.invoke(body, "text/csv", "application/json"), repeat), 10_000)  # fmt: skip
-    report("  of which: parse (numpy loadtxt)", timings(lambda: requests.features(body, "csv", FEATURES), repeat), 10_000)  # fmt: skip
-    report("booster.inplace_predict(matrix)", timings(lambda: booster.inplace_predict(matrix), repeat), 10_000)  # fmt: skip
-    report("booster.predict(DMatrix(matrix))", timings(lambda: booster.predict(xgboost.DMatrix(matrix)), repeat), 10_000)  # fmt: skip
+    report(
+        "Predictor.invoke csv -> csv",
+        timings(lambda: predictor.invoke(body, "text/csv", "text/csv"), repeat),
+        10_000,
+    )
+    report(
+        "Predictor.invoke csv -> json",
+        timings(lambda: predictor.invoke(body, "text/csv", "application/json"), repeat),
+        10_000,
+    )
+    report(
+        "  of which: parse (numpy loadtxt)",
+        timings(lambda: requests.features(body, "csv", FEATURES), repeat),
+        10_000,
+    )
+    report(
+        "booster.inplace_predict(matrix)",
+        timings(lambda: booster.inplace_predict(matrix), repeat),
+        10_000,
+    )
+    report(
+        "booster.predict(DMatrix(matrix))",
+        timings(lambda: booster.predict(xgboost.DMatrix(matrix)), repeat),
+        10_000,
+    )
     one_body = body.split(b"\n", 1)[0]
     one = matrix[:1]
     print("one-row request:")
-    report("Predictor.invoke csv -> csv", timings(lambda: predictor.invoke(one_body, "text/csv", "text/csv"), repeat * 20), 1)  # fmt: skip
-    report("booster.inplace_predict(row)", timings(lambda: booster.inplace_predict(one), repeat * 20), 1)  # fmt: skip
-    report("booster.predict(DMatrix(row))", timings(lambda: booster.predict(xgboost.DMatrix(one)), repeat * 20), 1)  # fmt: skip
+    report(
+        "Predictor.invoke csv -> csv",
+        timings(lambda: predictor.invoke(one_body, "text/csv", "text/csv"), repeat * 20),
+        1,
+    )
+    report(
+        "booster.inplace_predict(row)",
+        timings(lambda: booster.inplace_predict(one), repeat * 20),
+        1,
+    )
+    report(
+        "booster.predict(DMatrix(row))",
+        timings(lambda: booster.predict(xgboost.DMatrix(one)), repeat * 20),
+        1,
+    )
 
 
 def over_http(model: Path, root: Path, digits: int, repeat: int) -> None:
     port_file = root / "port"
     started = time.perf_counter()
     server = subprocess.Popen(
-        [sys.executable, "-m", "mlci.algorithms.xgboost.serve", "--model-dir", str(model),
-         "--port", "0", "--port-file", str(port_file)],
+        [
+            sys.executable,
+            "-m",
+            "mlci.algorithms.xgboost.serve",
+            "--model-dir",
+            str(model),
+            "--port",
+            "0",
+            "--port-file",
+            str(port_file),
+        ],
         stdout=subprocess.DEVNULL,
-    )  # fmt: skip
+    )
     try:
         while not port_file.exists():
             if server.poll() is not None:
@@ -128,7 +181,11 @@ def over_http(model: Path, root: Path, digits: int, repeat: int) -> None:
         report("POST /invocations, one row", timings(lambda: post(one), repeat * 20), 1)
         status = Path(f"/proc/{server.pid}/status")
         if status.exists():
-            memory = {k: v.strip() for k, v in (line.split(":", 1) for line in status.read_text().splitlines()) if k in ("VmRSS", "VmHWM")}  # fmt: skip
+            memory = {
+                k: v.strip()
+                for k, v in (line.split(":", 1) for line in status.read_text().splitlines())
+                if k in ("VmRSS", "VmHWM")
+            }
             print(f"  serving process memory: RSS {memory['VmRSS']}, peak {memory['VmHWM']}")
         connection.close()
     finally:

@@ -113,8 +113,12 @@ def main() -> None:
             return time.perf_counter() - started
 
         def in_process(run: int) -> float:
-            spec = TrainingSpec({"train": ChannelSpec(str(train_dir), "text/csv")},
-                                HYPERPARAMETERS, str(root / f"inproc{run}"), nthread=1)  # fmt: skip
+            spec = TrainingSpec(
+                {"train": ChannelSpec(str(train_dir), "text/csv")},
+                HYPERPARAMETERS,
+                str(root / f"inproc{run}"),
+                nthread=1,
+            )
             started = time.perf_counter()
             result = train(spec)
             assert result.status == "Completed", result.failure_reason
@@ -125,10 +129,16 @@ def main() -> None:
         print(f"xgboost {xgboost.__version__}; median of {args.repeat}; (+) = over xgboost.train")
         line("xgboost.train in process", baseline_samples, baseline)
         line("training.train in process", measure(in_process, args.repeat), baseline)
-        line("cold worker: Popen -> result.json", measure(lambda i: cold(root, train_dir, i),
-                                                          args.repeat), baseline)  # fmt: skip
-        line("warm worker: spec on stdin -> result.json",
-             measure(lambda i: warm(root, train_dir, i, args.settle), args.repeat), baseline)  # fmt: skip
+        line(
+            "cold worker: Popen -> result.json",
+            measure(lambda i: cold(root, train_dir, i), args.repeat),
+            baseline,
+        )
+        line(
+            "warm worker: spec on stdin -> result.json",
+            measure(lambda i: warm(root, train_dir, i, args.settle), args.repeat),
+            baseline,
+        )
 
 
 if __name__ == "__main__":

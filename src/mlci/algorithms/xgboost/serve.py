@@ -59,8 +59,9 @@ class ModelServer:
         elif route == ("POST", "/invocations"):
             await self._invocations(scope, receive, send)
         elif route == ("GET", "/execution-parameters"):
-            await _respond(send, 200, _execution_parameters(self.max_payload_bytes),
-                           "application/json")  # fmt: skip
+            await _respond(
+                send, 200, _execution_parameters(self.max_payload_bytes), "application/json"
+            )
         elif scope["path"] in ("/ping", "/invocations", "/execution-parameters"):
             await _respond(send, 405, b"Method Not Allowed", "text/plain; charset=utf-8")
         else:
@@ -79,9 +80,12 @@ class ModelServer:
         loop = asyncio.get_running_loop()
         try:
             answer, content_type = await loop.run_in_executor(
-                self.executor, self.invoke, body, headers.get("content-type"),
+                self.executor,
+                self.invoke,
+                body,
+                headers.get("content-type"),
                 headers.get("accept"),
-            )  # fmt: skip
+            )
         except ModelError as error:
             await _respond(send, error.status, error.message.encode(), "text/plain; charset=utf-8")
             return
@@ -114,18 +118,22 @@ async def _read_body(receive: Receive, limit: int) -> bytes | None:
 
 
 async def _respond(send: Send, status: int, body: bytes, content_type: str) -> None:
-    headers = [(b"content-type", content_type.encode()),
-               (b"content-length", str(len(body)).encode())]  # fmt: skip
+    headers = [
+        (b"content-type", content_type.encode()),
+        (b"content-length", str(len(body)).encode()),
+    ]
     await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": body})
 
 
 def _execution_parameters(max_payload_bytes: int) -> bytes:
-    return json.dumps({
-        "MaxConcurrentTransforms": 1,
-        "BatchStrategy": "MULTI_RECORD",
-        "MaxPayloadInMB": max_payload_bytes // (1024 * 1024),
-    }).encode()  # fmt: skip
+    return json.dumps(
+        {
+            "MaxConcurrentTransforms": 1,
+            "BatchStrategy": "MULTI_RECORD",
+            "MaxPayloadInMB": max_payload_bytes // (1024 * 1024),
+        }
+    ).encode()
 
 
 def bind(host: str, port: int) -> socket.socket:
@@ -166,9 +174,13 @@ def _run(app: ModelServer, sock: socket.socket) -> None:
     import uvicorn
 
     config = uvicorn.Config(
-        app, http="httptools", lifespan="off", log_level="warning", access_log=False,
+        app,
+        http="httptools",
+        lifespan="off",
+        log_level="warning",
+        access_log=False,
         timeout_graceful_shutdown=5,
-    )  # fmt: skip
+    )
     uvicorn.Server(config).run(sockets=[sock])
 
 

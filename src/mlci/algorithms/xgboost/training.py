@@ -150,9 +150,14 @@ class _Job:
             if valid is not None:
                 evals.append((_dmatrix(valid, nthread), "validation"))
             return xgboost.train(
-                params, dtrain, num_boost_round=config.num_round, evals=evals,
-                custom_metric=custom, callbacks=callbacks, verbose_eval=False,
-            )  # fmt: skip
+                params,
+                dtrain,
+                num_boost_round=config.num_round,
+                evals=evals,
+                custom_metric=custom,
+                callbacks=callbacks,
+                verbose_eval=False,
+            )
         except xgboost.core.XGBoostError as error:
             raise AlgorithmError(_xgboost_failure(error)) from None
 
@@ -215,9 +220,12 @@ def _aligned(train_set: Dataset, validation: Dataset | None) -> tuple[Dataset, D
 
 def _dmatrix(dataset: Dataset, nthread: int) -> xgboost.DMatrix:
     return xgboost.DMatrix(
-        dataset.features, label=dataset.labels, weight=dataset.weights,
-        missing=np.nan, nthread=nthread or None,
-    )  # fmt: skip
+        dataset.features,
+        label=dataset.labels,
+        weight=dataset.weights,
+        missing=np.nan,
+        nthread=nthread or None,
+    )
 
 
 def _custom_metric(names: tuple[str, ...]) -> Callable[[np.ndarray, xgboost.DMatrix], Any]:

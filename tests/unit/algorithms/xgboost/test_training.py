@@ -40,9 +40,11 @@ def test_abalone_libsvm_with_the_article_hyperparameters(trainer: Trainer, tmp_p
 
     result = trainer.run(
         ARTICLE,
-        {"train": ChannelSpec(str(paths["train"]), "text/libsvm"),
-         "validation": ChannelSpec(str(paths["validation"]), "text/libsvm")},
-    )  # fmt: skip
+        {
+            "train": ChannelSpec(str(paths["train"]), "text/libsvm"),
+            "validation": ChannelSpec(str(paths["validation"]), "text/libsvm"),
+        },
+    )
 
     assert result.status == "Completed", result.failure_reason
     metrics = {m.name: m.value for m in result.final_metrics}
@@ -75,11 +77,18 @@ def test_churn_csv_binary_classification_auc(trainer: Trainer, tmp_path: Path) -
     paths = churn_split().write(tmp_path / "churn", "churn")
 
     result = trainer.run(
-        {"num_round": "50", "objective": "binary:logistic", "eval_metric": "auc",
-         "max_depth": "5", "eta": "0.2"},
-        {"train": ChannelSpec(str(paths["train"]), "text/csv"),
-         "validation": ChannelSpec(str(paths["validation"]), "text/csv")},
-    )  # fmt: skip
+        {
+            "num_round": "50",
+            "objective": "binary:logistic",
+            "eval_metric": "auc",
+            "max_depth": "5",
+            "eta": "0.2",
+        },
+        {
+            "train": ChannelSpec(str(paths["train"]), "text/csv"),
+            "validation": ChannelSpec(str(paths["validation"]), "text/csv"),
+        },
+    )
 
     assert result.status == "Completed", result.failure_reason
     metrics = {m.name: m.value for m in result.final_metrics}
@@ -125,8 +134,9 @@ def test_early_stopping_needs_a_validation_channel(
     )
 
     assert result.rounds_trained == 5 and result.best_iteration is None
-    assert any("WARNING] early_stopping_rounds needs a validation channel" in x
-               for x in trainer.lines)  # fmt: skip
+    assert any(
+        "WARNING] early_stopping_rounds needs a validation channel" in x for x in trainer.lines
+    )
     assert [m.name for m in result.final_metrics] == ["train:rmse"]
 
 
@@ -140,15 +150,23 @@ def test_container_metrics_are_computed_and_logged(
     channels = {"train": write_channel("train", text), "validation": write_channel("val", text)}
 
     result = trainer.run(
-        {"num_round": "10", "objective": "binary:logistic",
-         "eval_metric": "logloss,accuracy,f1,precision,recall"},
+        {
+            "num_round": "10",
+            "objective": "binary:logistic",
+            "eval_metric": "logloss,accuracy,f1,precision,recall",
+        },
         {"train": channels["train"], "validation": channels["validation"]},
-    )  # fmt: skip
+    )
 
     assert result.status == "Completed", result.failure_reason
     names = [m.name for m in result.final_metrics]
-    assert names[:5] == ["train:logloss", "train:accuracy", "train:f1", "train:precision",
-                         "train:recall"]  # fmt: skip
+    assert names[:5] == [
+        "train:logloss",
+        "train:accuracy",
+        "train:f1",
+        "train:precision",
+        "train:recall",
+    ]
     booster = xgboost.Booster()
     booster.load_model(bytearray(Path(str(result.model_path)).read_bytes()))
     predicted = np.round(booster.inplace_predict(features))
@@ -165,13 +183,20 @@ def test_multiclass_with_num_class(trainer: Trainer, write_channel: WriteChannel
     channel = write_channel("train", "\n".join(csv_lines(features, labels)) + "\n")
 
     result = trainer.run(
-        {"num_round": "5", "objective": "multi:softprob", "num_class": "3",
-         "eval_metric": "mlogloss,merror,accuracy"},
+        {
+            "num_round": "5",
+            "objective": "multi:softprob",
+            "num_class": "3",
+            "eval_metric": "mlogloss,merror,accuracy",
+        },
         {"train": channel},
-    )  # fmt: skip
+    )
 
     assert [m.name for m in result.final_metrics] == [
-        "train:mlogloss", "train:merror", "train:accuracy"]  # fmt: skip
+        "train:mlogloss",
+        "train:merror",
+        "train:accuracy",
+    ]
     metrics = {m.name: m.value for m in result.final_metrics}
     assert metrics["train:accuracy"] == pytest.approx(1 - metrics["train:merror"], abs=1e-6)
 
@@ -196,8 +221,9 @@ def test_max_runtime_stops_the_job(trainer: Trainer, write_channel: WriteChannel
     features, values = synthetic_rows(200, seed=5)
     channel = write_channel("train", "\n".join(csv_lines(features, values)) + "\n")
 
-    result = trainer.run({"num_round": "100000", "max_depth": "6"}, {"train": channel},
-                         max_runtime_seconds=0.3)  # fmt: skip
+    result = trainer.run(
+        {"num_round": "100000", "max_depth": "6"}, {"train": channel}, max_runtime_seconds=0.3
+    )
 
     assert result.status == "Failed"
     assert result.secondary_status == "MaxRuntimeExceeded"
@@ -213,20 +239,36 @@ def test_max_runtime_stops_the_job(trainer: Trainer, write_channel: WriteChannel
         ({"num_round": "2", "etaa": "1"}, {"train"}, r"^Extraneous hyperparameter found: etaa"),
         ({"num_round": "2"}, {"validation"}, r"^Missing required channel: train$"),
         ({"num_round": "2"}, {"train", "test"}, r"^Extraneous channel found: test \(the XGBoost"),
-        ({"num_round": "2"}, {"train", "empty:validation"},
-         r"^No data in validation channel path .*empty-validation$"),
+        (
+            {"num_round": "2"},
+            {"train", "empty:validation"},
+            r"^No data in validation channel path .*empty-validation$",
+        ),
         ({"num_round": "2"}, {"empty:train"}, r"^No data in train channel path"),
-        ({"num_round": "2"}, {"header:train"}, r"^CSV training data must not have a header row: "
-                                              r"line 1 of file 'data' in the train channel is "
-                                              r"'label,f1,f2,f3,f4'"),
-        ({"num_round": "2"}, {"train", "narrow:validation"},
-         r"^The validation channel has 3 feature columns but the train channel has 4$"),
-        ({"num_round": "2", "objective": "binary:logistic"}, {"train"},
-         r"^\[.*label must be in \(0, 1\) for logistic regression$"),
-        ({"num_round": "2", "updater": "distcol"}, {"train"},
-         r"^XGB train call failed with exception:\n .*Unknown tree updater distcol$"),
+        (
+            {"num_round": "2"},
+            {"header:train"},
+            r"^CSV training data must not have a header row: "
+            r"line 1 of file 'data' in the train channel is "
+            r"'label,f1,f2,f3,f4'",
+        ),
+        (
+            {"num_round": "2"},
+            {"train", "narrow:validation"},
+            r"^The validation channel has 3 feature columns but the train channel has 4$",
+        ),
+        (
+            {"num_round": "2", "objective": "binary:logistic"},
+            {"train"},
+            r"^\[.*label must be in \(0, 1\) for logistic regression$",
+        ),
+        (
+            {"num_round": "2", "updater": "distcol"},
+            {"train"},
+            r"^XGB train call failed with exception:\n .*Unknown tree updater distcol$",
+        ),
     ],
-)  # fmt: skip
+)
 def test_failures_report_the_reason(
     trainer: Trainer,
     write_channel: WriteChannel,
