@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -29,8 +28,7 @@ from mlci.pipeline.mapping import ExcludeRule, MappingRule, first_exclude
 DEFAULT_CONFIG_PATH = ".circleci/continue_config.yml"
 
 
-@dataclass(frozen=True)
-class Comparison:
+class Comparison(NamedTuple):
     """Which two revisions were compared, and why that base was chosen."""
 
     base_revision: str  # as the user gave it, e.g. "main"
@@ -50,8 +48,7 @@ class RuleMatch(NamedTuple):
     path: str | None
 
 
-@dataclass(frozen=True)
-class ChangesResult:
+class ChangesResult(NamedTuple):
     comparison: Comparison
     changes: Diff
     considered: tuple[str, ...]  # changed paths left after excludes, sorted

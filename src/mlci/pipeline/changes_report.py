@@ -21,7 +21,7 @@ def _changes_line(result: ChangesResult) -> str:
     parts = [f"{counts[s]} {_STATUS_WORDS.get(s, s)}" for s in sorted(counts)]
     detail = f" ({', '.join(parts)})" if parts else ""
     excluded = f", {len(result.excluded)} excluded" if result.excluded else ""
-    return f"{len(result.changes)} files changed{detail}{excluded}"
+    return f"{result.changes.size} files changed{detail}{excluded}"
 
 
 def summary_lines(result: ChangesResult) -> list[str]:

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 from mlci.pipeline import git, run_history
 from mlci.pipeline.changes import DEFAULT_CONFIG_PATH, ChangesResult, compute_changes
@@ -22,8 +22,7 @@ DEFAULT_BASE = "main"
 SETUP_CONFIG = ".circleci/config.yml"
 
 
-@dataclass(frozen=True)
-class ChangesRequest:
+class ChangesRequest(NamedTuple):
     repo: Path
     base_revision: str | None = None
     head: str = "HEAD"
@@ -34,8 +33,7 @@ class ChangesRequest:
     setup_config: str = SETUP_CONFIG
 
 
-@dataclass(frozen=True)
-class FilterSettings:
+class FilterSettings(NamedTuple):
     """The path-filtering settings in effect (from arguments, else from the setup config)."""
 
     base_revision: str = DEFAULT_BASE
@@ -44,7 +42,7 @@ class FilterSettings:
     excludes: tuple[tuple[str, str], ...] = ()  # (text, source name)
     config_path: str = DEFAULT_CONFIG_PATH
     origin: str = "command line"
-    notes: tuple[str, ...] = field(default=())
+    notes: tuple[str, ...] = ()
 
 
 def read_file_or_text(value: str, root: Callable[[], Path], flag: str) -> tuple[str, str]:

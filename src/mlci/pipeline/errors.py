@@ -8,14 +8,17 @@ all at once instead of one per run. Each problem reads
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from typing import NamedTuple
 
 PATH_SEPARATOR = " → "
 
 
-@dataclass(frozen=True, order=True)
-class Location:
-    """A place in a source file; line and column are 1-based, as editors show them."""
+class Location(NamedTuple):
+    """A place in a source file; line and column are 1-based, as editors show them.
+
+    NamedTuples rather than dataclasses here and in the changes modules: every value of a
+    config carries a Location, and `mlci changes` should cost little more than its `git diff`.
+    """
 
     file: str
     line: int
@@ -27,8 +30,7 @@ class Location:
         return f"{self.file}:{self.line}"
 
 
-@dataclass(frozen=True)
-class Problem:
+class Problem(NamedTuple):
     """One thing wrong with an input: where in the document tree, what, and where in the file."""
 
     path: tuple[str, ...]
@@ -63,11 +65,11 @@ class GitError(PipelineError):
     """A git command failed; the message says which and what git answered."""
 
 
-@dataclass
 class Problems:
     """Collects problems during a pass; `raise_if_any` turns them into one ConfigError."""
 
-    items: list[Problem] = field(default_factory=list)
+    def __init__(self) -> None:
+        self.items: list[Problem] = []
 
     def add(self, path: Iterable[str], message: str, location: Location | None = None) -> None:
         self.items.append(Problem(tuple(path), message, location))

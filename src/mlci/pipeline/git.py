@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import subprocess
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
+from types import MappingProxyType
 from typing import NamedTuple
 
 from mlci.pipeline.errors import GitError
@@ -27,22 +27,22 @@ class FileChange(NamedTuple):
     old_path: str | None = None
 
 
-@dataclass(frozen=True)
-class Diff:
-    """The entries of a diff as parallel sequences; iterating gives FileChange records.
+class Diff(NamedTuple):
+    """The entries of a diff as parallel columns; `entries()` gives FileChange records.
 
-    Kept as columns because a large push has tens of thousands of entries and building an
-    object per entry would cost more than the `git diff` that produced them.
+    Columns because a large push has tens of thousands of entries and building an object
+    per entry would cost more than the `git diff` that produced them.
     """
 
     statuses: tuple[str, ...] = ()  # one letter per entry
     paths: tuple[str, ...] = ()
-    old_paths: Mapping[int, str] = field(default_factory=dict)  # entry index -> old path (R, C)
+    old_paths: Mapping[int, str] = MappingProxyType({})  # entry index -> old path (R, C)
 
-    def __len__(self) -> int:
+    @property
+    def size(self) -> int:
         return len(self.paths)
 
-    def __iter__(self) -> Iterator[FileChange]:
+    def entries(self) -> Iterator[FileChange]:
         for index, (status, path) in enumerate(zip(self.statuses, self.paths, strict=True)):
             yield FileChange(status, path, self.old_paths.get(index))
 
@@ -184,4 +184,4 @@ def parse_name_status(output: bytes) -> Diff:
             kinds.append(status)
             paths.append(fields[index + 1])
             index += 2
-    return Diff(tuple(kinds), tuple(paths), old_paths)
+    return Diff(tuple(kinds), tuple(paths), MappingProxyType(old_paths))

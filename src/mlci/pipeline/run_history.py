@@ -8,7 +8,6 @@ pipeline on it succeeds; path filtering on that branch then compares with it ins
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
 from pathlib import Path
 
 from mlci.pipeline.errors import PipelineError
@@ -46,5 +45,7 @@ def record_successful_pipeline(repo_root: Path, branch: str, revision: str) -> N
     """Remember that the pipeline for `revision` on `branch` succeeded."""
     path = history_file(repo_root)
     branches = _read(path)
+    from datetime import UTC, datetime  # here, not at the top: `mlci changes` never records
+
     branches[branch] = {"revision": revision, "recorded_at": datetime.now(UTC).isoformat()}
     write_atomically(path, json.dumps({"branches": branches}, indent=2, sort_keys=True))

@@ -185,13 +185,13 @@ def test_shallow_clone_without_the_merge_base_says_to_fetch_more(
 def test_deleted_files_count(repo: GitRepo) -> None:
     repo.commit({"churn_model/train_register.py": None})
     assert changes(repo).parameters == {"deploy-churn": True}
-    assert [c.status for c in changes(repo).changes] == ["D"]
+    assert [c.status for c in changes(repo).changes.entries()] == ["D"]
 
 
 def test_a_renamed_file_counts_under_its_old_and_new_path(repo: GitRepo) -> None:
     repo.rename("abalone_model/train_register.py", "churn_model/train_abalone.py")
     result = changes(repo)
-    assert [(c.status, c.old_path, c.path) for c in result.changes] == [
+    assert [(c.status, c.old_path, c.path) for c in result.changes.entries()] == [
         ("R", "abalone_model/train_register.py", "churn_model/train_abalone.py")
     ]
     assert result.considered == (

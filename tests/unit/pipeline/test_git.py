@@ -36,8 +36,11 @@ def test_lookups(repo: GitRepo) -> None:
 
 def test_copies_count_under_their_new_path(repo: GitRepo) -> None:
     diff = git.parse_name_status(b"C075\0src/a.py\0src/b.py\0M\0c\0")
-    assert list(diff) == [git.FileChange("C", "src/b.py", "src/a.py"), git.FileChange("M", "c")]
-    assert len(diff) == 2
+    assert list(diff.entries()) == [
+        git.FileChange("C", "src/b.py", "src/a.py"),
+        git.FileChange("M", "c"),
+    ]
+    assert diff.size == 2
 
 
 def test_failures_carry_gits_own_message(repo: GitRepo, tmp_path: Path) -> None:
