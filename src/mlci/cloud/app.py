@@ -65,8 +65,11 @@ class CloudApp:
         if response is None:
             request.body = Body(self.spool_dir)
             await _read_body(receive, request.body)
-            loop = asyncio.get_running_loop()
-            response = await loop.run_in_executor(self.executor, self.dispatch, request)
+            if self._served_on_loop(request):
+                response = await self.dispatch_async(request)
+            else:
+                loop = asyncio.get_running_loop()
+                response = await loop.run_in_executor(self.executor, self.dispatch, request)
         await _send(send, response)
 
     def dispatch(self, request: Request) -> Response:
@@ -74,29 +77,59 @@ class CloudApp:
         request_id = str(uuid.uuid4())
         try:
             auth.verify(request, self.creds)
-            service = self.services.get(_route(request))
-            if service is None:
-                raise AwsError(
-                    "NotImplemented",
-                    f"mlci cloud does not implement the {request.service!r} service",
-                    status=501,
-                )
+            service = self._service(request)
             ctx = Context(self.creds.account_id, request.region, request_id)
             response = service.handle(request, ctx)
-        except AwsError as error:
-            family = auth.protocol_family(request.service, request)
-            response = render_error(family, error, request_id, request.method)
-        except Exception:
-            log.exception("internal error serving %s %s", request.method, request.raw_path)
-            family = auth.protocol_family(request.service, request)
-            internal = AwsError(
-                "InternalFailure", f"internal error; see the cloud log (request {request_id})"
-            )
-            response = render_error(family, internal, request_id, request.method)
+        except Exception as error:
+            response = self._failure(request, error, request_id)
         finally:
             request.body.discard()
         response.headers.append(("x-amzn-requestid", request_id))
         return response
+
+    async def dispatch_async(self, request: Request) -> Response:
+        """`dispatch` for a service with `handle_async` (I/O-bound, e.g. the runtime, which
+        forwards to model servers): served on the event loop, no thread hop."""
+        request_id = str(uuid.uuid4())
+        try:
+            auth.verify(request, self.creds)
+            service = self._service(request)
+            ctx = Context(self.creds.account_id, request.region, request_id)
+            handle_async = getattr(service, "handle_async", None)
+            if handle_async is not None:
+                response: Response = await handle_async(request, ctx)
+            else:  # signed for another service after all
+                loop = asyncio.get_running_loop()
+                response = await loop.run_in_executor(self.executor, service.handle, request, ctx)
+        except Exception as error:
+            response = self._failure(request, error, request_id)
+        finally:
+            request.body.discard()
+        response.headers.append(("x-amzn-requestid", request_id))
+        return response
+
+    def _served_on_loop(self, request: Request) -> bool:
+        runtime = self.services.get(RUNTIME_SERVICE)
+        return request.raw_path.startswith("/endpoints/") and hasattr(runtime, "handle_async")
+
+    def _service(self, request: Request) -> Service:
+        service = self.services.get(_route(request))
+        if service is None:
+            raise AwsError(
+                "NotImplemented",
+                f"mlci cloud does not implement the {request.service!r} service",
+                status=501,
+            )
+        return service
+
+    def _failure(self, request: Request, error: Exception, request_id: str) -> Response:
+        family = auth.protocol_family(request.service, request)
+        if not isinstance(error, AwsError):
+            log.exception("internal error serving %s %s", request.method, request.raw_path)
+            error = AwsError(
+                "InternalFailure", f"internal error; see the cloud log (request {request_id})"
+            )
+        return render_error(family, error, request_id, request.method)
 
     async def _lifespan(self, receive: Any, send: Any) -> None:
         while True:
@@ -151,6 +184,8 @@ def _check_length(request: Request) -> Response | None:
     if size <= limit:
         return None
     code = "EntityTooLarge" if family == "s3" else "ValidationException"
+    if service == "sagemaker" and request.raw_path.startswith("/endpoints/"):
+        code = "ValidationError"  # the runtime's name for it
     error = AwsError(code, f"request body of {size} bytes exceeds the limit of {limit} bytes")
     response = render_error(family, error, str(uuid.uuid4()), request.method)
     response.headers.append(("connection", "close"))

@@ -19,6 +19,7 @@ SERVICE_MODULES = (
     "mlci.cloud.services.sts",
     "mlci.cloud.services.logs",
     "mlci.cloud.services.sagemaker",
+    "mlci.cloud.services.runtime",
 )
 SERVER_FILE = "server.json"
 

@@ -15,6 +15,7 @@ from mlci.cloud.protocols.json_rpc import Handler, JsonRpcService
 from mlci.cloud.service import Service
 from mlci.cloud.services.sagemaker import (
     endpoint_configs,
+    endpoints,
     groups,
     models,
     package_list,
@@ -38,6 +39,7 @@ OPERATION_MODULES: tuple[ModuleType, ...] = (
     models,
     endpoint_configs,
     training_jobs,
+    endpoints,
 )
 DATABASE_FILE = "sagemaker.db"
 
