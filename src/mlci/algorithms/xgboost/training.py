@@ -202,8 +202,12 @@ class _Monitor(xgboost.callback.TrainingCallback):
         return False
 
     def final_metrics(self) -> tuple[FinalMetric, ...]:
-        # SageMaker's FinalMetricDataList holds each metric's last logged value.
-        return tuple(FinalMetric(f"{data}:{metric}", value) for data, metric, value in self.last)
+        # SageMaker fills FinalMetricDataList by matching the log lines, so each metric's value
+        # is its last logged one, with the log's five decimals.
+        return tuple(
+            FinalMetric(f"{data}:{metric}", float(f"{value:.5f}"))
+            for data, metric, value in self.last
+        )
 
 
 def _aligned(train_set: Dataset, validation: Dataset | None) -> tuple[Dataset, Dataset | None]:
