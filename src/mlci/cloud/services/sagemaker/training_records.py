@@ -19,8 +19,7 @@ from typing import Any
 from mlci.cloud.services.sagemaker.records import Record, copy_members
 
 DEFAULT_MAX_RUNTIME_SECONDS = 86_400  # SageMaker's default StoppingCondition: one day
-TERMINAL_STATUSES = ("Completed", "Failed", "Stopped")
-ACTIVE_STATUSES = ("InProgress", "Stopping")
+ACTIVE_STATUSES = ("InProgress", "Stopping")  # what a job can be in while it runs
 FAILURE_REASON_LIMIT = 1024
 
 # The status messages SageMaker shows for each secondary status (the SDK prints them).
@@ -159,7 +158,3 @@ def _billable_seconds(started: float | None, ended: float) -> int | None:
 def interrupted(record: Mapping[str, Any], now: float) -> Record:
     """A job found InProgress or Stopping when the cloud starts: it died with the cloud."""
     return finished(record, "Failed", "Failed", now, failure_reason=INTERRUPTED)
-
-
-def is_terminal(record: Mapping[str, Any]) -> bool:
-    return record.get("TrainingJobStatus") in TERMINAL_STATUSES

@@ -381,7 +381,8 @@ class TrainingRunner:
         their working files and any model a job was uploading. Returns how many there were."""
         with self.db.write() as conn:
             rows = conn.execute(
-                f"SELECT id, record FROM {TABLE} WHERE status IN ('InProgress', 'Stopping')"
+                f"SELECT id, record FROM {TABLE} WHERE status IN (?, ?)",
+                job_records.ACTIVE_STATUSES,
             ).fetchall()
             for row in rows:
                 record = records.load(row["record"])
