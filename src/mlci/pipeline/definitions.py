@@ -14,6 +14,7 @@ from typing import Any
 
 from mlci.pipeline.errors import Location
 from mlci.pipeline.parameters import Parameter
+from mlci.pipeline.schema import scalar_text
 from mlci.pipeline.yaml_loader import YamlMap
 
 
@@ -97,11 +98,3 @@ def as_str_map(value: Any) -> dict[str, str]:
     if not isinstance(value, Mapping):
         return {}
     return {str(key): scalar_text(item) for key, item in value.items()}
-
-
-def scalar_text(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return str(value)

@@ -6,10 +6,10 @@ from collections.abc import Mapping
 from typing import Any
 
 from mlci.pipeline import model
-from mlci.pipeline.definitions import Definition, Namespace, as_str_map, scalar_text
+from mlci.pipeline.definitions import Definition, Namespace, as_str_map
 from mlci.pipeline.errors import Location, Problems
 from mlci.pipeline.parameters import bind_arguments, scope_values
-from mlci.pipeline.schema import check_map, child, items_of
+from mlci.pipeline.schema import check_map, child, items_of, optional_text, scalar_text
 from mlci.pipeline.steps import StepBuilder
 from mlci.pipeline.substitution import Scope, substitute
 from mlci.pipeline.yaml_loader import YamlList, YamlMap
@@ -60,11 +60,11 @@ def instantiate_job(
         steps=tuple(built),
         location=definition.location,
         environment=model.frozen_map(as_str_map(body.get("environment"))),
-        working_directory=_text(body.get("working_directory"))
+        working_directory=optional_text(body.get("working_directory"))
         or executor.working_directory
         or model.DEFAULT_WORKING_DIRECTORY,
-        shell=_text(body.get("shell")) or executor.shell,
-        resource_class=_text(body.get("resource_class")) or executor.resource_class,
+        shell=optional_text(body.get("shell")) or executor.shell,
+        resource_class=optional_text(body.get("resource_class")) or executor.resource_class,
         parallelism=_parallelism(body.get("parallelism", 1)),
         parameters=model.frozen_map(bound),
     )
@@ -124,22 +124,22 @@ def build_executor(
             images.append(
                 model.DockerImage(
                     image=scalar_text(image["image"]),
-                    name=_text(image.get("name")),
+                    name=optional_text(image.get("name")),
                     environment=model.frozen_map(as_str_map(image.get("environment"))),
                     entrypoint=_words(image.get("entrypoint")),
                     command=_words(image.get("command")),
-                    user=_text(image.get("user")),
+                    user=optional_text(image.get("user")),
                 )
             )
     machine = body.get("machine")
-    machine_image = _text(machine.get("image")) if isinstance(machine, YamlMap) else None
+    machine_image = optional_text(machine.get("image")) if isinstance(machine, YamlMap) else None
     return model.Executor(
         kind="docker" if "docker" in body else "machine",
         images=tuple(images),
         machine_image=machine_image,
-        resource_class=_text(body.get("resource_class")),
-        shell=_text(body.get("shell")),
-        working_directory=_text(body.get("working_directory")),
+        resource_class=optional_text(body.get("resource_class")),
+        shell=optional_text(body.get("shell")),
+        working_directory=optional_text(body.get("working_directory")),
         environment=model.frozen_map(as_str_map(body.get("environment"))),
         name=name,
     )
@@ -148,10 +148,6 @@ def build_executor(
 def _parallelism(value: Any) -> int:
     # A wrong type was reported by check_map; the trial compile still needs a number.
     return value if isinstance(value, int) and not isinstance(value, bool) else 1
-
-
-def _text(value: Any) -> str | None:
-    return None if value is None else scalar_text(value)
 
 
 def _words(value: Any) -> tuple[str, ...]:

@@ -158,6 +158,19 @@ def kind_of(value: Any) -> str:
     return "null" if value is None else type(value).__name__
 
 
+def scalar_text(value: Any) -> str:
+    """A YAML scalar as CircleCI writes it into a string: true/false, numbers, "" for null."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def optional_text(value: Any) -> str | None:
+    return None if value is None else scalar_text(value)
+
+
 def describe_kinds(kinds: Iterable[str]) -> str:
     words = {"map": "a map", "list": "a list", "integer": "an integer"}
     return " or ".join(words.get(kind, f"a {kind}") for kind in kinds)

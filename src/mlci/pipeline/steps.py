@@ -15,7 +15,7 @@ from typing import Any
 
 from mlci.pipeline import model
 from mlci.pipeline.conditions import parse_condition
-from mlci.pipeline.definitions import Namespace, as_str_map, qualified, scalar_text
+from mlci.pipeline.definitions import Namespace, as_str_map, qualified
 from mlci.pipeline.errors import Location, Problems
 from mlci.pipeline.expressions import ExpressionError
 from mlci.pipeline.orbs.native import NATIVE_STEPS
@@ -28,6 +28,8 @@ from mlci.pipeline.schema import (
     is_template,
     item,
     items_of,
+    optional_text,
+    scalar_text,
 )
 from mlci.pipeline.substitution import Scope, substitute
 from mlci.pipeline.yaml_loader import YamlList, YamlMap
@@ -116,7 +118,7 @@ class StepBuilder:
         if args is None:
             return [] if self.lenient else [model.Checkout(at)]
         checked = self.usable(args, "checkout", path, at)
-        return [] if checked is None else [model.Checkout(at, _optional_text(checked.get("path")))]
+        return [] if checked is None else [model.Checkout(at, optional_text(checked.get("path")))]
 
     def run(self, args: Any, path: Path, at: Location, *_: Any) -> list[model.Step]:
         if isinstance(args, str):
@@ -137,11 +139,11 @@ class StepBuilder:
                 command=command,
                 name=str(args.get("name") or default_run_name(command)),
                 location=at,
-                shell=_optional_text(args.get("shell")),
+                shell=optional_text(args.get("shell")),
                 environment=model.frozen_map(as_str_map(args.get("environment"))),
                 background=bool(args.get("background", False)),
-                working_directory=_optional_text(args.get("working_directory")),
-                no_output_timeout=_optional_text(args.get("no_output_timeout")),
+                working_directory=optional_text(args.get("working_directory")),
+                no_output_timeout=optional_text(args.get("no_output_timeout")),
                 when=str(when),
             )
         ]
@@ -217,7 +219,7 @@ class StepBuilder:
         checked = self.usable(args, "store_artifacts", path, at)
         if checked is None:
             return []
-        destination = _optional_text(checked.get("destination"))
+        destination = optional_text(checked.get("destination"))
         return [model.StoreArtifacts(scalar_text(checked["path"]), at, destination)]
 
     def store_test_results(self, args: Any, path: Path, at: Location, *_: Any) -> list[model.Step]:
@@ -282,10 +284,6 @@ def default_run_name(command: str) -> str:
     """CircleCI names an unnamed run step after its command; we use its first line."""
     lines = [line for line in command.strip().splitlines() if line.strip()]
     return lines[0].strip() if lines else "run"
-
-
-def _optional_text(value: Any) -> str | None:
-    return None if value is None else scalar_text(value)
 
 
 _BUILTINS: dict[str, Callable[..., list[model.Step]]] = {

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from mlci.pipeline.errors import Location, Problems
+from mlci.pipeline.schema import scalar_text
 from mlci.pipeline.yaml_loader import YamlList, YamlMap
 
 _REFERENCE = re.compile(r"\\<<|<<(.*?)>>", re.S)
@@ -119,12 +120,8 @@ def _is_whole_reference(value: Any) -> bool:
 
 
 def _as_text(value: Any, name: str, path: Path, at: Location, problems: Problems) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int | float | str):
-        return str(value)
+    if value is None or isinstance(value, bool | int | float | str):
+        return scalar_text(value)
     problems.add(
         path, f"<< {name} >> is a {type(value).__name__} and cannot be part of a string", at
     )

@@ -8,10 +8,9 @@ from collections.abc import Mapping
 from typing import Any
 
 from mlci.pipeline import model
-from mlci.pipeline.definitions import scalar_text
 from mlci.pipeline.errors import Location, Problems
 from mlci.pipeline.expressions import Expression, ExpressionError
-from mlci.pipeline.schema import check_map, child, item, items_of, kind_of
+from mlci.pipeline.schema import check_map, child, item, items_of, kind_of, scalar_text
 from mlci.pipeline.yaml_loader import YamlList, YamlMap
 
 Path = tuple[str, ...]

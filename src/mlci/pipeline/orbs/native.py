@@ -9,8 +9,8 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from mlci.pipeline import model
-from mlci.pipeline.definitions import scalar_text
 from mlci.pipeline.errors import Location
+from mlci.pipeline.schema import scalar_text
 from mlci.pipeline.yaml_loader import YamlMap
 
 CONFIG_LIST_PATH = "/tmp/filtered-config-list"  # the orb's fixed path, as on CircleCI
