@@ -13,24 +13,15 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from mlci.pipeline import model
-from mlci.pipeline.config import Config, load_config, load_config_text
+from mlci.pipeline.config import load_config
 from mlci.pipeline.errors import ConfigError
 from mlci.pipeline.values import PipelineValues
 
+from .configs import FILE, config, problems
+
 ARTICLE = Path(__file__).resolve().parents[2] / "fixtures" / "article" / ".circleci"
-FILE = ".circleci/config.yml"
 FEATURE = PipelineValues(git_branch="feature/better-abalone", git_revision="a" * 40)
 MAIN = PipelineValues(git_branch="main", git_revision="b" * 40)
-
-
-def config(text: str) -> Config:
-    return load_config_text(textwrap.dedent(text), FILE)
-
-
-def problems(text: str) -> list[str]:
-    with pytest.raises(ConfigError) as caught:
-        config(text)
-    return [str(problem) for problem in caught.value.problems]
 
 
 def only_problem(text: str) -> str:

@@ -12,7 +12,8 @@ from mlci.pipeline.config import load_config_text
 from mlci.pipeline.errors import ConfigError, Location, Problem
 from mlci.pipeline.values import PipelineValues
 
-FILE = ".circleci/config.yml"
+from .configs import FILE, problems
+
 HEAD = "version: 2.1\nexecutors:\n  e:\n    docker: [{image: cimg/base:stable}]\n"
 
 
@@ -27,12 +28,6 @@ def job_steps(steps_yaml: str) -> tuple[model.Step, ...]:
     built = job.job("j").job
     assert built is not None
     return built.steps
-
-
-def problems(text: str) -> list[str]:
-    with pytest.raises(ConfigError) as caught:
-        load_config_text(textwrap.dedent(text), FILE)
-    return [str(problem) for problem in caught.value.problems]
 
 
 def step_problems(steps_yaml: str) -> list[str]:
