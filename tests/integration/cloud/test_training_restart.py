@@ -1,10 +1,13 @@
-"""kill -9 of the cloud while a job trains: the worker dies with it, and after the restart the
-job is Failed ("interrupted"), no model was published and no working files are left."""
+"""The cloud ending while a job trains (kill -9, or a normal stop while a request waits for the
+job): the worker dies with it, and after the restart the job is Failed ("interrupted"), no
+model was published and no working files are left."""
 
 from __future__ import annotations
 
 import signal
 import sys
+import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -92,3 +95,42 @@ def test_a_job_in_flight_at_a_crash_is_failed_as_interrupted_after_restart(
         restarted.stop()
     # a cloud that stops normally leaves no worker behind either (its spare included)
     wait_until(lambda: not workers_of(restarted.process.pid), 10, what="the spare to end")
+
+
+def test_stopping_the_cloud_does_not_wait_for_a_job_a_request_is_waiting_for(
+    tmp_path: Path,
+) -> None:
+    home = tmp_path / "home"
+    cloud = start_cloud(home)  # CreateTrainingJob waits up to 30 s for its job here
+    replies: list[str] = []
+    try:
+        s3, sm = cloud.client("s3"), cloud.client("sagemaker")
+        bucket = new_bucket(s3)
+        s3.put_object(Bucket=bucket, Key="big/train.csv", Body=regression_csv(5000, features=8))
+        request = job_request(
+            bucket,
+            InputDataConfig=[channel("train", f"s3://{bucket}/big/")],
+            HyperParameters={"num_round": "1000000"},
+        )
+        waiting = threading.Thread(
+            target=lambda: replies.append(sm.create_training_job(**request)["TrainingJobArn"])
+        )
+        waiting.start()
+        logs = cloud.client("logs")
+        name = request["TrainingJobName"]
+        wait_until(lambda: log_messages(logs, name), 30, what="the job to log")
+        started = time.monotonic()
+        cloud.stop(signal.SIGTERM)
+        assert time.monotonic() - started < 5
+        waiting.join(timeout=5)
+        assert len(replies) == 1 and replies[0].endswith(name.lower())
+    finally:
+        cloud.stop(signal.SIGKILL)
+    wait_until(lambda: not workers_of(cloud.process.pid), 10, what="workers to die")
+    restarted = start_cloud(home)
+    try:
+        described = restarted.client("sagemaker").describe_training_job(TrainingJobName=name)
+        assert described["TrainingJobStatus"] == "Failed"
+        assert "interrupted" in described["FailureReason"]
+    finally:
+        restarted.stop()

@@ -7,7 +7,8 @@ SDK: `Estimator.fit(logs=True)` reads the job's logs once and returns at once if
 already over at its first DescribeTrainingJob, but otherwise polls every 10 s and re-describes
 only every 30 s. A longer job simply goes on in the background; other requests are served
 meanwhile (only a few requests may wait at once, so waiting never starves the server's
-threads). StopTrainingJob waits the same way for the job to reach Stopped.
+threads), and a waiting request returns at once when the cloud is being stopped.
+StopTrainingJob waits the same way for the job to reach Stopped.
 
 Environment:
     MLCI_TRAINING_SYNC_SECONDS   how long CreateTrainingJob / StopTrainingJob wait (0: no wait)
@@ -18,8 +19,10 @@ Environment:
 from __future__ import annotations
 
 import os
+import signal
 import sqlite3
 import threading
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -43,6 +46,7 @@ from mlci.cloud.services.sagemaker.training_runner import (
 RESOURCE_TYPE = "training-job"
 DEFAULT_SYNC_SECONDS = 30.0
 MAX_SYNC_WAITERS = 8  # requests that may wait for their job at once (the server has 32 threads)
+WAIT_SLICE_SECONDS = 0.25  # how often a waiting request checks whether the server is stopping
 
 MIGRATIONS = (
     Migration(
@@ -227,13 +231,26 @@ class TrainingJobs:
         return {}
 
     def _wait(self, job: RunningJob) -> None:
-        """Wait (bounded) for the job to end, unless too many requests are waiting already."""
+        """Wait (bounded) for the job to end, unless too many requests are waiting already;
+        give up as soon as the server is being stopped, which waits for this request."""
         if self.settings.sync_seconds <= 0 or not self._waiters.acquire(blocking=False):
             return
         try:
-            job.done.wait(self.settings.sync_seconds)
+            deadline = time.monotonic() + self.settings.sync_seconds
+            while not job.done.wait(min(WAIT_SLICE_SECONDS, deadline - time.monotonic())):
+                if time.monotonic() >= deadline or server_stopping():
+                    return
         finally:
             self._waiters.release()
+
+
+def server_stopping() -> bool:
+    """True once the server has been told to stop. uvicorn handles SIGTERM and SIGINT with a
+    method of its Server that sets `should_exit`, then waits for requests in progress to finish
+    before it stops: a request waiting for its job must notice, or stopping the cloud would take
+    as long as the wait. Without such a handler this is always False (the wait stays bounded)."""
+    handler = signal.getsignal(signal.SIGTERM)
+    return bool(getattr(getattr(handler, "__self__", None), "should_exit", False))
 
 
 def handlers(state: State) -> dict[str, Handler]:
