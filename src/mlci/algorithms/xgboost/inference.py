@@ -7,7 +7,8 @@ The model is `xgboost-model` in XGBoost's own format (JSON or UBJSON, as mlci's 
 writes it), loaded with `Booster.load_model`; pickled boosters, which SageMaker's own training
 produced up to image 1.5, are refused rather than unpickled. Request parsing is in `requests`,
 response bytes in `encoding`; every refusal is a `ModelError` carrying the container's status.
-Prediction uses `inplace_predict` with one thread by default (the container also pins its
+Prediction uses `inplace_predict` (for dense rows the same C call without its Python overhead,
+see `dense_predict`) with one thread by default (the container also pins its
 boosters to one thread; run more serving processes for more throughput).
 """
 
@@ -22,6 +23,7 @@ import xgboost
 
 from mlci.algorithms.errors import ModelError, ModelLoadError
 from mlci.algorithms.xgboost import content_types, encoding, model_archive, requests
+from mlci.algorithms.xgboost.dense_predict import dense_predictor
 from mlci.algorithms.xgboost.spec import MODEL_NAME
 
 
@@ -30,6 +32,7 @@ class Predictor:
         booster.set_param({"nthread": nthread})
         self.booster = booster
         self.num_features = booster.num_features()
+        self._dense = dense_predictor(booster)
 
     @classmethod
     def load(cls, model: Path | str, nthread: int = 1) -> Predictor:
@@ -55,10 +58,22 @@ class Predictor:
 
     def predict(self, matrix: requests.Features) -> np.ndarray:
         try:
+            if self._dense is not None and _dense_float32(matrix, self.num_features):
+                return self._dense(matrix)  # type: ignore[arg-type]
             return np.asarray(self.booster.inplace_predict(matrix, missing=np.nan))
         except (xgboost.core.XGBoostError, ValueError) as error:  # ValueError: shape checks
             detail = str(error).split("Stack trace:", 1)[0].strip()
             raise ModelError(f"Unable to evaluate payload provided: {detail}", 400) from None
+
+
+def _dense_float32(matrix: requests.Features, width: int) -> bool:
+    return (
+        isinstance(matrix, np.ndarray)
+        and matrix.dtype == np.float32
+        and matrix.ndim == 2
+        and matrix.shape[1] == width
+        and matrix.flags.c_contiguous
+    )
 
 
 def _model_file(path: Path) -> Path:

@@ -137,9 +137,11 @@ class Hosting:
             active, slot.active = slot.active, None
         if active is not None:
             threading.Thread(
-                target=self._retire, args=(active, active.fleet.instances()), daemon=True,
+                target=self._retire,
+                args=(active, active.fleet.instances()),
+                daemon=True,
                 name="hosting-retire",
-            ).start()  # fmt: skip
+            ).start()
 
     def deployment_ids(self) -> set[str]:
         with self._lock:

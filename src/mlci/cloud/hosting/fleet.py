@@ -93,9 +93,11 @@ class Fleet:
                         continue
                     self._replacing[instance] = now
                 threading.Thread(
-                    target=self._replace, args=(variant, instance), daemon=True,
+                    target=self._replace,
+                    args=(variant, instance),
+                    daemon=True,
                     name=f"hosting-replace-{instance.name}",
-                ).start()  # fmt: skip
+                ).start()
 
     def stop(self, instances: Sequence[Instance] | None = None) -> None:
         """Stop the given servers (all of the fleet's when None), in parallel."""

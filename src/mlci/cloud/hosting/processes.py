@@ -141,10 +141,19 @@ def launch(
     port_file, log_path = workdir / f"{name}.port", workdir / f"{name}.log"
     port_file.unlink(missing_ok=True)
     command = [
-        sys.executable, "-c", _LAUNCHER, str(os.getpid()),
-        "--model-dir", str(model_dir), "--host", HOST, "--port", "0",
-        "--port-file", str(port_file),
-    ]  # fmt: skip
+        sys.executable,
+        "-c",
+        _LAUNCHER,
+        str(os.getpid()),
+        "--model-dir",
+        str(model_dir),
+        "--host",
+        HOST,
+        "--port",
+        "0",
+        "--port-file",
+        str(port_file),
+    ]
 
     def start() -> subprocess.Popen[bytes]:
         with open(log_path, "ab") as log:

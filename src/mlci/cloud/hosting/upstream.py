@@ -118,9 +118,12 @@ class Pool:
         self._closed = False
 
     async def post(
-        self, path: str, headers: list[tuple[str, str]], body: bytes,
+        self,
+        path: str,
+        headers: list[tuple[str, str]],
+        body: bytes,
         timeout: float = RESPONSE_TIMEOUT_SECONDS,
-    ) -> UpstreamResponse:  # fmt: skip
+    ) -> UpstreamResponse:
         data = _request_bytes(path, self.host, self.port, headers, body)
         connection = self._take_idle()
         if connection is not None:

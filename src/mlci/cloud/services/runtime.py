@@ -92,9 +92,14 @@ class RuntimeService:
         return Response(200, reply, answer.body)
 
     async def _forward(
-        self, key: tuple[str, str], name: str, ctx: Context, target: str | None,
-        headers: list[tuple[str, str]], body: bytes,
-    ) -> tuple[str, UpstreamResponse]:  # fmt: skip
+        self,
+        key: tuple[str, str],
+        name: str,
+        ctx: Context,
+        target: str | None,
+        headers: list[tuple[str, str]],
+        body: bytes,
+    ) -> tuple[str, UpstreamResponse]:
         loop = asyncio.get_running_loop()
         deadline = loop.time() + WAIT_FOR_SERVERS_SECONDS
         while True:

@@ -45,15 +45,18 @@ def new_deployment(
     variants = []
     for given in config["ProductionVariants"]:
         kept = (retained or {}).get(given["VariantName"], {})
-        variants.append({
-            "VariantName": given["VariantName"],
-            "ModelName": given["ModelName"],
-            "InstanceType": given.get("InstanceType"),
-            "Weight": float(kept.get("DesiredWeight", given["InitialVariantWeight"])),
-            "InstanceCount": int(kept.get("DesiredInstanceCount",
-                                          given.get("InitialInstanceCount") or 1)),
-            "Containers": models.resolved_containers(conn, ctx, given["ModelName"]),
-        })  # fmt: skip
+        variants.append(
+            {
+                "VariantName": given["VariantName"],
+                "ModelName": given["ModelName"],
+                "InstanceType": given.get("InstanceType"),
+                "Weight": float(kept.get("DesiredWeight", given["InitialVariantWeight"])),
+                "InstanceCount": int(
+                    kept.get("DesiredInstanceCount", given.get("InitialInstanceCount") or 1)
+                ),
+                "Containers": models.resolved_containers(conn, ctx, given["ModelName"]),
+            }
+        )
     return {
         "Id": uuid.uuid4().hex,
         "EndpointConfigName": config["EndpointConfigName"],
@@ -84,14 +87,16 @@ def variant_summaries(deployment: Deployment, deployed_at: float) -> list[Record
             for container in variant["Containers"]
             if container.get("Image")
         ]
-        summaries.append({
-            "VariantName": variant["VariantName"],
-            "DeployedImages": images,
-            "CurrentWeight": variant["Weight"],
-            "DesiredWeight": variant["Weight"],
-            "CurrentInstanceCount": variant["InstanceCount"],
-            "DesiredInstanceCount": variant["InstanceCount"],
-        })  # fmt: skip
+        summaries.append(
+            {
+                "VariantName": variant["VariantName"],
+                "DeployedImages": images,
+                "CurrentWeight": variant["Weight"],
+                "DesiredWeight": variant["Weight"],
+                "CurrentInstanceCount": variant["InstanceCount"],
+                "DesiredInstanceCount": variant["InstanceCount"],
+            }
+        )
     return summaries
 
 
@@ -111,8 +116,9 @@ def creating(
 
 def serving(record: Record, deployment: Deployment, now: float) -> Record:
     """The record once `deployment` serves (after a create or an update that succeeded)."""
-    updated = {k: v for k, v in record.items() if k not in ("FailureReason",
-                                                           "PendingDeploymentSummary")}  # fmt: skip
+    updated = {
+        k: v for k, v in record.items() if k not in ("FailureReason", "PendingDeploymentSummary")
+    }
     updated.update(
         EndpointConfigName=deployment["EndpointConfigName"],
         ProductionVariants=variant_summaries(deployment, now),
@@ -123,8 +129,12 @@ def serving(record: Record, deployment: Deployment, now: float) -> Record:
 
 
 def failed_creation(record: Record, reason: str, now: float) -> Record:
-    return {**record, "EndpointStatus": FAILED, "FailureReason": reason[:1024],
-            "LastModifiedTime": now}  # fmt: skip
+    return {
+        **record,
+        "EndpointStatus": FAILED,
+        "FailureReason": reason[:1024],
+        "LastModifiedTime": now,
+    }
 
 
 def rolled_back(record: Record, reason: str, now: float) -> Record:
@@ -134,8 +144,9 @@ def rolled_back(record: Record, reason: str, now: float) -> Record:
     return updated
 
 
-def updating(record: Record, config_name: str | None, now: float,
-             deployment_config: Any = None) -> Record:  # fmt: skip
+def updating(
+    record: Record, config_name: str | None, now: float, deployment_config: Any = None
+) -> Record:
     updated = {**record, "EndpointStatus": UPDATING, "LastModifiedTime": now}
     if config_name is not None:
         updated["PendingDeploymentSummary"] = {"EndpointConfigName": config_name, "StartTime": now}
@@ -167,9 +178,11 @@ def resized(deployment: Deployment, changes: Mapping[str, Mapping[str, Any]]) ->
     variants = []
     for variant in deployment["Variants"]:
         change = changes.get(variant["VariantName"], {})
-        variants.append({
-            **variant,
-            "Weight": float(change.get("DesiredWeight", variant["Weight"])),
-            "InstanceCount": int(change.get("DesiredInstanceCount", variant["InstanceCount"])),
-        })  # fmt: skip
+        variants.append(
+            {
+                **variant,
+                "Weight": float(change.get("DesiredWeight", variant["Weight"])),
+                "InstanceCount": int(change.get("DesiredInstanceCount", variant["InstanceCount"])),
+            }
+        )
     return {**deployment, "Variants": variants}

@@ -135,9 +135,11 @@ class Endpoints:
             row_id = int(cursor.lastrowid or 0)
             tags.attach(conn, arn, params.get("Tags") or [])
         future = self.hosting.deploy(
-            _key(ctx.region, name), name, er.plan(deployment),
+            _key(ctx.region, name),
+            name,
+            er.plan(deployment),
             self._on_created(row_id, deployment),
-        )  # fmt: skip
+        )
         _wait(future)
         return {"EndpointArn": arn}
 
@@ -155,9 +157,11 @@ class Endpoints:
             updated = er.updating(record, config_name, self.clock.now(), deployment_config)
             self._store(conn, row["id"], updated)
         future = self.hosting.deploy(
-            _key(ctx.region, name), name, er.plan(deployment),
+            _key(ctx.region, name),
+            name,
+            er.plan(deployment),
             self._on_updated(row["id"], deployment),
-        )  # fmt: skip
+        )
         _wait(future)
         return {"EndpointArn": record["EndpointArn"]}
 
@@ -268,8 +272,9 @@ class Endpoints:
             row = conn.execute("SELECT record FROM endpoints WHERE id = ?", (row_id,)).fetchone()
             if row is None:
                 return  # deleted meanwhile
-            self._store(conn, row_id, change(records.load(row["record"]), self.clock.now()),
-                        deployment)  # fmt: skip
+            self._store(
+                conn, row_id, change(records.load(row["record"]), self.clock.now()), deployment
+            )
 
     def _store(
         self,
