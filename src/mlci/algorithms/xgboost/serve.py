@@ -82,14 +82,14 @@ class ModelServer:
             await _respond(send, 413, message.encode(), "text/plain; charset=utf-8")
             return
         headers = _headers(scope)
-        content_type, accept = headers.get("content-type"), headers.get("accept")
+        request_type, accept = headers.get("content-type"), headers.get("accept")
         try:
             if len(body) <= INLINE_PAYLOAD_BYTES:  # well under a millisecond: no thread hop
-                answer, content_type = self.invoke(body, content_type, accept)
+                answer, content_type = self.invoke(body, request_type, accept)
             else:
                 loop = asyncio.get_running_loop()
                 answer, content_type = await loop.run_in_executor(
-                    self.executor, self.invoke, body, content_type, accept
+                    self.executor, self.invoke, body, request_type, accept
                 )
         except ModelError as error:
             await _respond(send, error.status, error.message.encode(), "text/plain; charset=utf-8")
