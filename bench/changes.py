@@ -139,6 +139,7 @@ class Measured:
     ours: Timing
     floor: Timing
     python_start: Timing  # `python -c pass`
+    bare_start: Timing  # `python -S -c pass`: without site-packages hooks
     cli_start: Timing  # `python -m mlci --version`: interpreter, click and mlci.cli
     output: str
 
@@ -147,9 +148,11 @@ def measure(repo: Path, mapping: Path, runs: int, env: dict[str, str]) -> Measur
     ours = [*MLCI, "changes", "--base", "main", "--mapping", str(mapping), "--json"]
     floor = ["git", "-c", "core.quotepath=false", "diff", "--name-only", "main", "HEAD"]
     python_start = [sys.executable, "-c", "pass"]
+    bare_start = [sys.executable, "-S", "-c", "pass"]
     cli_start = [*MLCI, "--version"]
     subprocess.run(ours, cwd=repo, env=env, capture_output=True, check=True)  # warm caches
-    timings, output = timed_together([ours, floor, python_start, cli_start], repo, runs, env)
+    commands = [ours, floor, python_start, bare_start, cli_start]
+    timings, output = timed_together(commands, repo, runs, env)
     return Measured(*timings, output=output.decode().strip())
 
 
@@ -224,7 +227,9 @@ def main() -> None:
             work = ours.cpu - measured.cli_start.cpu
             notes.append(
                 f"{label}: `mlci changes` uses {_ms(ours.cpu)} of CPU; starting Python alone"
-                f" (`python -c pass`) uses {_ms(measured.python_start.cpu)} and starting the CLI"
+                f" (`python -c pass`) uses {_ms(measured.python_start.cpu)}, of which"
+                f" {_ms(measured.python_start.cpu - measured.bare_start.cpu)} are site-packages"
+                f" start-up hooks (`-S` drops them), and starting the CLI"
                 f" (Python, click, mlci.cli: `mlci --version`) {_ms(measured.cli_start.cpu)}."
                 f" The remaining {_ms(work)} (loading the pipeline modules; three git"
                 f" processes: names, merge-base and the diff itself; matching; output) is"
