@@ -102,7 +102,7 @@ def test_stopping_the_cloud_does_not_wait_for_a_job_a_request_is_waiting_for(
 ) -> None:
     home = tmp_path / "home"
     cloud = start_cloud(home)  # CreateTrainingJob waits up to 30 s for its job here
-    replies: list[str] = []
+    replies: list[object] = []  # the ARN CreateTrainingJob returned, or what it raised
     try:
         s3, sm = cloud.client("s3"), cloud.client("sagemaker")
         bucket = new_bucket(s3)
@@ -112,9 +112,14 @@ def test_stopping_the_cloud_does_not_wait_for_a_job_a_request_is_waiting_for(
             InputDataConfig=[channel("train", f"s3://{bucket}/big/")],
             HyperParameters={"num_round": "1000000"},
         )
-        waiting = threading.Thread(
-            target=lambda: replies.append(sm.create_training_job(**request)["TrainingJobArn"])
-        )
+
+        def create() -> None:
+            try:
+                replies.append(sm.create_training_job(**request)["TrainingJobArn"])
+            except Exception as error:  # reported by the assertion below
+                replies.append(error)
+
+        waiting = threading.Thread(target=create)
         waiting.start()
         logs = cloud.client("logs")
         name = request["TrainingJobName"]
@@ -123,7 +128,7 @@ def test_stopping_the_cloud_does_not_wait_for_a_job_a_request_is_waiting_for(
         cloud.stop(signal.SIGTERM)
         assert time.monotonic() - started < 5
         waiting.join(timeout=5)
-        assert len(replies) == 1 and replies[0].endswith(name.lower())
+        assert len(replies) == 1 and str(replies[0]).endswith(name.lower()), replies
     finally:
         cloud.stop(signal.SIGKILL)
     wait_until(lambda: not workers_of(cloud.process.pid), 10, what="workers to die")

@@ -92,7 +92,11 @@ def wait_terminal(sm: Any, name: str, timeout: float = 60.0) -> dict[str, Any]:
 
 
 def log_messages(logs: Any, name: str) -> list[str]:
-    streams = logs.describe_log_streams(logGroupName=LOG_GROUP, logStreamNamePrefix=f"{name}/")
+    """Every message of the job's log streams ([] before its first job created the group)."""
+    try:
+        streams = logs.describe_log_streams(logGroupName=LOG_GROUP, logStreamNamePrefix=f"{name}/")
+    except logs.exceptions.ResourceNotFoundException:
+        return []
     messages: list[str] = []
     for stream in streams["logStreams"]:
         events = logs.get_log_events(

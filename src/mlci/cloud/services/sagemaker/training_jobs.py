@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import os
 import signal
-import sqlite3
 import threading
 import time
 from collections.abc import Mapping
@@ -30,14 +29,12 @@ from typing import Any
 from mlci.cloud.errors import AwsError, validation
 from mlci.cloud.protocols.json_rpc import Handler
 from mlci.cloud.service import Context
-from mlci.cloud.services.sagemaker import arns, records, tags
+from mlci.cloud.services.sagemaker import arns, records, tags, training_store
 from mlci.cloud.services.sagemaker import training_records as job_records
 from mlci.cloud.services.sagemaker.listing import Condition, Listing, list_page
-from mlci.cloud.services.sagemaker.schema import Migration
 from mlci.cloud.services.sagemaker.state import State
 from mlci.cloud.services.sagemaker.training_inputs import parse_s3_uri
 from mlci.cloud.services.sagemaker.training_runner import (
-    TABLE,
     RunningJob,
     TrainingRunner,
     available_cores,
@@ -48,31 +45,10 @@ DEFAULT_SYNC_SECONDS = 30.0
 MAX_SYNC_WAITERS = 8  # requests that may wait for their job at once (the server has 32 threads)
 WAIT_SLICE_SECONDS = 0.25  # how often a waiting request checks whether the server is stopping
 
-MIGRATIONS = (
-    Migration(
-        "training-jobs-1",
-        f"""
-        CREATE TABLE {TABLE} (
-            id INTEGER PRIMARY KEY,
-            region TEXT NOT NULL,
-            name_key TEXT NOT NULL,
-            name TEXT NOT NULL,
-            creation_time REAL NOT NULL,
-            last_modified_time REAL NOT NULL,
-            status TEXT NOT NULL,
-            record TEXT NOT NULL,
-            UNIQUE (region, name_key)
-        );
-        CREATE INDEX training_jobs_by_time ON {TABLE} (region, creation_time, id);
-        CREATE INDEX training_jobs_by_name ON {TABLE} (region, name, id);
-        CREATE INDEX training_jobs_by_status ON {TABLE} (region, status, id);
-        CREATE INDEX training_jobs_active ON {TABLE} (status)
-        """,
-    ),
-)
+MIGRATIONS = training_store.MIGRATIONS
 
 LISTING = Listing(
-    table=TABLE,
+    table=training_store.TABLE,
     sort_columns={"Name": "name", "CreationTime": "creation_time", "Status": "status"},
     default_sort_by="CreationTime",
     default_sort_order="Ascending",
@@ -105,13 +81,6 @@ def _number(environ: Mapping[str, str], name: str, default: float, minimum: floa
     if value < minimum:
         raise ValueError(f"{name}={text!r} must be at least {minimum:g}")
     return value
-
-
-def find(conn: sqlite3.Connection, ctx: Context, name: str) -> sqlite3.Row | None:
-    row: sqlite3.Row | None = conn.execute(
-        f"SELECT * FROM {TABLE} WHERE region = ? AND name_key = ?", (ctx.region, name.lower())
-    ).fetchone()
-    return row
 
 
 def missing() -> AwsError:
@@ -166,7 +135,7 @@ class TrainingJobs:
         arn = arns.build(ctx, RESOURCE_TYPE, name)
         check_request(params)
         with self.db.write() as conn:
-            if find(conn, ctx, name) is not None:
+            if training_store.find(conn, ctx.region, name) is not None:
                 raise AwsError(
                     "ResourceInUse",
                     "Training job names must be unique within an AWS account and region, and a "
@@ -174,17 +143,13 @@ class TrainingJobs:
                 )
             now = self.clock.now()  # inside the transaction: CreationTime order is commit order
             record = job_records.new_record(params, arn, now)
-            conn.execute(
-                f"INSERT INTO {TABLE} (region, name_key, name, creation_time, "
-                "last_modified_time, status, record) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (ctx.region, name.lower(), name, now, now, "InProgress", records.dump(record)),
-            )
+            training_store.insert(conn, ctx.region, record)
             tags.attach(conn, arn, params.get("Tags") or [])
         self._wait(self.runner.start(ctx.region, name, record))
         return {"TrainingJobArn": arn}
 
     def describe(self, params: dict[str, Any], ctx: Context) -> dict[str, Any]:
-        row = find(self.db.conn, ctx, params["TrainingJobName"])
+        row = training_store.find(self.db.conn, ctx.region, params["TrainingJobName"])
         if row is None:
             raise missing()
         return records.load(row["record"])
@@ -210,7 +175,7 @@ class TrainingJobs:
     def stop(self, params: dict[str, Any], ctx: Context) -> dict[str, Any]:
         name = params["TrainingJobName"]
         with self.db.write() as conn:
-            row = find(conn, ctx, name)
+            row = training_store.find(conn, ctx.region, name)
             if row is None:
                 raise missing()
             record = records.load(row["record"])
@@ -219,11 +184,7 @@ class TrainingJobs:
                 raise validation(
                     f"The request was rejected because the training job is in status {status}."
                 )
-            record = job_records.stopping(record, self.clock.now())
-            conn.execute(
-                f"UPDATE {TABLE} SET status = ?, last_modified_time = ?, record = ? WHERE id = ?",
-                ("Stopping", record["LastModifiedTime"], records.dump(record), row["id"]),
-            )
+            training_store.write(conn, row["id"], job_records.stopping(record, self.clock.now()))
         job = self.runner.find(ctx.region, name)
         if job is not None:
             self.runner.stop(job)

@@ -21,7 +21,7 @@ import shutil
 import subprocess
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -30,7 +30,7 @@ from mlci.algorithms.xgboost.spec import TrainingResult
 from mlci.cloud.errors import AwsError
 from mlci.cloud.services.logs.store import LogStore, open_store
 from mlci.cloud.services.s3.access import S3Access
-from mlci.cloud.services.sagemaker import records, training_outputs
+from mlci.cloud.services.sagemaker import training_outputs, training_store
 from mlci.cloud.services.sagemaker import training_records as job_records
 from mlci.cloud.services.sagemaker.records import Record
 from mlci.cloud.services.sagemaker.state import State
@@ -41,15 +41,14 @@ from mlci.cloud.services.sagemaker.training_inputs import (
     check_image,
 )
 from mlci.cloud.services.sagemaker.training_logs import LogPump, stream_name
+from mlci.cloud.services.sagemaker.training_recovery import recover_interrupted
 from mlci.cloud.services.sagemaker.training_workers import (
     STOP_GRACE_SECONDS,
     WorkerPool,
-    hand_spec,
     terminate,
 )
 
 log = logging.getLogger("mlci.cloud.training")
-TABLE = "training_jobs"
 
 
 def available_cores() -> int:
@@ -84,7 +83,7 @@ def max_runtime_exceeded(seconds: float) -> Outcome:
 class RunningJob:
     region: str
     name: str
-    params: dict[str, Any]
+    record: dict[str, Any]  # the Describe record as created: what the job was asked to do
     folder: Path
     stop_requested: threading.Event = field(default_factory=threading.Event)
     done: threading.Event = field(default_factory=threading.Event)
@@ -145,9 +144,9 @@ class TrainingRunner:
 
     # --- the API's side ------------------------------------------------------------------
 
-    def start(self, region: str, name: str, params: dict[str, Any]) -> RunningJob:
+    def start(self, region: str, name: str, record: dict[str, Any]) -> RunningJob:
         folder = self.root / "jobs" / region / name.lower()
-        job = RunningJob(region, name, params, folder)
+        job = RunningJob(region, name, record, folder)
         with self._lock:
             self._jobs[job.key] = job
         threading.Thread(
@@ -188,7 +187,7 @@ class TrainingRunner:
 
     def _queued_then_run(self, job: RunningJob) -> Outcome:
         try:
-            check_image(job.params.get("AlgorithmSpecification", {}).get("TrainingImage"))
+            check_image(job.record.get("AlgorithmSpecification", {}).get("TrainingImage"))
             self._check_output_bucket(job)
         except JobFailure as failure:
             return Outcome("Failed", "Failed", str(failure))
@@ -202,7 +201,7 @@ class TrainingRunner:
             self.slots.release()
 
     def _check_output_bucket(self, job: RunningJob) -> None:
-        target = training_outputs.model_location(job.params["OutputDataConfig"], job.name)
+        target = training_outputs.model_location(job.record["OutputDataConfig"], job.name)
         if not self.s3.bucket_exists(target.bucket):
             error = AwsError("NoSuchBucket", "The specified bucket does not exist")
             raise training_outputs.upload_failed(target, error)
@@ -232,7 +231,7 @@ class TrainingRunner:
         self._update(job, lambda r, now: job_records.transition(r, "Uploading", now))
         try:
             uri = training_outputs.upload(
-                self.s3, job.params["OutputDataConfig"], job.name, job.folder / "model"
+                self.s3, job.record["OutputDataConfig"], job.name, job.folder / "model"
             )
         except JobFailure as failure:
             return Outcome("Failed", "Failed", str(failure))
@@ -240,10 +239,10 @@ class TrainingRunner:
 
     def _download(self, job: RunningJob) -> dict[str, dict[str, str | None]]:
         downloader = Downloader(
-            self.s3, job.region, job.params["RoleArn"], job.stop_requested.is_set
+            self.s3, job.region, job.record["RoleArn"], job.stop_requested.is_set
         )
         channels: dict[str, dict[str, str | None]] = {}
-        for channel in job.params.get("InputDataConfig") or []:
+        for channel in job.record.get("InputDataConfig") or []:
             folder = downloader.fetch(channel, job.folder / "input" / "data")
             channels[channel["ChannelName"]] = {
                 "path": str(folder),
@@ -262,25 +261,22 @@ class TrainingRunner:
         result_path.parent.mkdir(parents=True, exist_ok=True)
         spec = {
             "channels": channels,
-            "hyperparameters": job.params.get("HyperParameters") or {},
+            "hyperparameters": job.record.get("HyperParameters") or {},
             "model_dir": str(job.folder / "model"),
             "result_path": str(result_path),
             "max_runtime_seconds": max(deadline - time.monotonic(), 0.001),
             "nthread": max(1, self.cores - (self.slots.busy - 1)),
         }
-        process = self.pool.take()
+        if job.stop_requested.is_set():
+            return STOPPED
+        process = self.pool.start_job(json.dumps(spec))
         try:
-            return self._supervise(job, process, json.dumps(spec), deadline, max_runtime)
+            return self._supervise(job, process, deadline, max_runtime)
         finally:
             self.pool.prepare()  # the next job's worker, now that this one has ended
 
     def _supervise(
-        self,
-        job: RunningJob,
-        process: subprocess.Popen[bytes],
-        spec_json: str,
-        deadline: float,
-        max_runtime: float,
+        self, job: RunningJob, process: subprocess.Popen[bytes], deadline: float, max_runtime: float
     ) -> Outcome:
         if process.stdout is None:
             raise OSError("the worker has no stdout pipe")
@@ -288,11 +284,10 @@ class TrainingRunner:
         pump = LogPump(process.stdout, self.logs, stream, lambda: int(time.time() * 1000))
         with self._lock:
             job.process = process
+            stop_requested = job.stop_requested.is_set()  # a stop that saw no process yet
         try:
-            if job.stop_requested.is_set():
+            if stop_requested:
                 terminate(process)
-            else:
-                hand_spec(process, spec_json)
             self._wait(job, process, pump, deadline)
         finally:
             if process.poll() is None:
@@ -356,60 +351,12 @@ class TrainingRunner:
 
         self._update(job, end)
 
-    def _update(self, job: RunningJob, change: Callable[[Record, float], Record]) -> Record:
-        with self.db.write() as conn:
-            row = conn.execute(
-                f"SELECT id, record FROM {TABLE} WHERE region = ? AND name_key = ?",
-                (job.region, job.name.lower()),
-            ).fetchone()
-            record = change(records.load(row["record"]), self.clock.now())
-            conn.execute(
-                f"UPDATE {TABLE} SET status = ?, last_modified_time = ?, record = ? WHERE id = ?",
-                (
-                    record["TrainingJobStatus"],
-                    record["LastModifiedTime"],
-                    records.dump(record),
-                    row["id"],
-                ),
-            )
-        return record
-
-    # --- start-up ------------------------------------------------------------------------
+    def _update(self, job: RunningJob, change: training_store.Change) -> Record:
+        return training_store.update(self.db, self.clock, job.region, job.name, change)
 
     def recover(self) -> int:
-        """Mark jobs that were running when the cloud died as Failed ("interrupted"); remove
-        their working files and any model a job was uploading. Returns how many there were."""
-        with self.db.write() as conn:
-            rows = conn.execute(
-                f"SELECT id, record FROM {TABLE} WHERE status IN (?, ?)",
-                job_records.ACTIVE_STATUSES,
-            ).fetchall()
-            for row in rows:
-                record = records.load(row["record"])
-                if record.get("SecondaryStatus") == "Uploading":
-                    self._remove_partial_model(record)
-                done = job_records.interrupted(record, self.clock.now())
-                conn.execute(
-                    f"UPDATE {TABLE} SET status = ?, last_modified_time = ?, record = ? "
-                    "WHERE id = ?",
-                    ("Failed", done["LastModifiedTime"], records.dump(done), row["id"]),
-                )
-        shutil.rmtree(self.root / "jobs", ignore_errors=True)
-        return len(rows)
-
-    def _remove_partial_model(self, record: Record) -> None:
-        target = training_outputs.model_location(
-            record["OutputDataConfig"], record["TrainingJobName"]
-        )
-        if not target.key.endswith("/"):
-            self.s3.delete(target.bucket, target.key)
-            return
-        try:
-            found = [o.key for o in self.s3.list_prefix(target.bucket, target.key)]
-        except AwsError:  # the bucket is gone: nothing to remove
-            return
-        for key in found:
-            self.s3.delete(target.bucket, key)
+        """Fail the jobs the cloud was running when it died (see `training_recovery`)."""
+        return recover_interrupted(self.db, self.clock, self.s3, self.root / "jobs")
 
 
 def _read_result(path: Path) -> TrainingResult | None:

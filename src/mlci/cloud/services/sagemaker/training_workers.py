@@ -15,6 +15,7 @@ a worker whose parent is gone also fails on its next log line.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import queue
 import signal
@@ -89,9 +90,24 @@ class WorkerPool:
         importing), else a new process."""
         with self._lock:
             spare, self._spare = self._spare, None
-        if spare is not None and spare.poll() is None:
-            return spare
+        if spare is not None:
+            if spare.poll() is None:
+                return spare
+            discard(spare)  # it died (killed from outside?): release its pipes
         return self._spawner.start(self._launch)
+
+    def start_job(self, spec_json: str) -> subprocess.Popen[bytes]:
+        """A worker running the job `spec_json`: the spare, or a new process if the spare
+        cannot take it (it died, or was never started)."""
+        process = self.take()
+        try:
+            hand_spec(process, spec_json)
+            return process
+        except OSError:  # the spare went away between the check and the hand-over
+            discard(process)
+        process = self._spawner.start(self._launch)
+        hand_spec(process, spec_json)
+        return process
 
     def _ensure_spare(self) -> None:
         with self._lock:
@@ -142,7 +158,8 @@ def hand_spec(process: subprocess.Popen[bytes], spec_json: str) -> None:
         process.stdin.write(spec_json.encode("utf-8") + b"\n")
         process.stdin.flush()
     finally:
-        process.stdin.close()
+        with contextlib.suppress(OSError):  # a dead worker's pipe fails to close as well
+            process.stdin.close()
 
 
 def terminate(process: subprocess.Popen[bytes], grace: float = STOP_GRACE_SECONDS) -> None:
@@ -160,8 +177,9 @@ def terminate(process: subprocess.Popen[bytes], grace: float = STOP_GRACE_SECOND
 
 def discard(process: subprocess.Popen[bytes]) -> None:
     """End a spare that never got a job: closing its stdin makes it exit on its own."""
-    if process.stdin is not None:
-        process.stdin.close()
+    if process.stdin is not None and not process.stdin.closed:
+        with contextlib.suppress(OSError):
+            process.stdin.close()
     try:
         process.wait(timeout=STOP_GRACE_SECONDS)
     except subprocess.TimeoutExpired:
