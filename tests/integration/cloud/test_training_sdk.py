@@ -6,6 +6,7 @@ repositories do: label first, no header, split 70/20/10; the test is skipped wit
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +22,13 @@ from tests.unit.algorithms.xgboost.sample_data import (
     split_70_20_10,
 )
 
-pytestmark = pytest.mark.slow  # the SDK sleeps 5 s before its first DescribeTrainingJob
+pytestmark = [
+    pytest.mark.slow,  # the SDK sleeps 5 s before its first DescribeTrainingJob
+    pytest.mark.skipif(
+        not os.environ.get("MLCI_SAMPLES_DIR"),
+        reason="MLCI_SAMPLES_DIR is not set: it names the folder with abalone.data/churn.txt",
+    ),
+]
 
 # The article's abalone hyperparameters (train_register.py).
 ABALONE_HYPERPARAMETERS = {
