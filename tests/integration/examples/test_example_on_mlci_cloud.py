@@ -1,5 +1,6 @@
 """The example monorepo's scripts, unchanged, against mlci's own cloud: a branch trains,
-registers and approves; main deploys; a second change updates the endpoint and cleans up.
+registers and approves; main deploys; a second change updates the endpoint and cleans up; a
+failed update is reported (not hidden by the rollback); a failed endpoint is replaced.
 
 Skipped (saying which operation is missing) while the cloud does not implement training or
 hosting yet.
@@ -7,10 +8,12 @@ hosting yet.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from botocore.exceptions import ClientError
@@ -142,3 +145,79 @@ def test_churn_main_deploys_what_the_branch_approved(
     pairs = smoke_pairs(deployed)
     assert len(pairs) == 5
     assert all(0 <= p <= 1 and label in (0, 1) for p, label in pairs)
+
+
+def copy_package(sm: Any, source_arn: str, group: str, model_data: str) -> str:
+    """An Approved package like `source_arn` (same code identity) but with other model data."""
+    source = sm.describe_model_package(ModelPackageName=source_arn)
+    (container,) = source["InferenceSpecification"]["Containers"]
+    with contextlib.suppress(ClientError):
+        sm.create_model_package_group(ModelPackageGroupName=group)
+    arn = sm.create_model_package(
+        ModelPackageGroupName=group,
+        ModelApprovalStatus="Approved",
+        InferenceSpecification={
+            **source["InferenceSpecification"],
+            "Containers": [{"Image": container["Image"], "ModelDataUrl": model_data}],
+        },
+        CustomerMetadataProperties=source["CustomerMetadataProperties"],
+    )["ModelPackageArn"]
+    return str(arn)
+
+
+def broken_model_data(cloud: RunningCloud) -> str:
+    s3 = cloud.client("s3")
+    with contextlib.suppress(s3.exceptions.BucketAlreadyOwnedByYou):
+        s3.create_bucket(Bucket="broken-models")
+    s3.put_object(Bucket="broken-models", Key="model.tar.gz", Body=b"not a model archive")
+    return "s3://broken-models/model.tar.gz"
+
+
+def test_a_failed_update_is_reported_not_hidden(
+    cloud: RunningCloud, flow: tuple[Path, dict[str, str]]
+) -> None:
+    require_hosting(cloud)
+    repo, base = flow
+    env = {**base, "MODEL_NAME": "churn-model", "MODEL_DESC": "churn model"}
+    sm = cloud.client("sagemaker")
+    if not (repo / ".build" / "churn-model" / "model-package-arn").exists():
+        branch_workflow(repo, "churn_model", env)
+    step(repo, "churn_model.deploy", env)
+    serving = sm.describe_endpoint(EndpointName="churn-model")["EndpointConfigName"]
+    good = (repo / ".build" / "churn-model" / "model-package-arn").read_text().strip()
+    copy_package(sm, good, "churn-model", broken_model_data(cloud))
+
+    failed = run_script(repo, "churn_model.deploy", env)
+    assert failed.returncode == 1, failed.stdout
+    # As on SageMaker, the cloud rolls back to the old fleet and says InService again.
+    assert f"error: endpoint churn-model is InService but runs {serving}, not " in failed.stderr
+    assert "the update was rolled back" in failed.stderr
+    # The old model still serves, and the clean-up did not touch its config.
+    assert sm.describe_endpoint(EndpointName="churn-model")["EndpointConfigName"] == serving
+    configs = sm.list_endpoint_configs(NameContains="churn-model")["EndpointConfigs"]
+    assert serving in {c["EndpointConfigName"] for c in configs}
+
+
+def test_an_endpoint_whose_creation_failed_is_replaced(
+    cloud: RunningCloud, flow: tuple[Path, dict[str, str]]
+) -> None:
+    require_hosting(cloud)
+    repo, base = flow
+    env = {**base, "MODEL_NAME": "churn-retry", "MODEL_DESC": "churn model, second endpoint"}
+    churn_env = {**base, "MODEL_NAME": "churn-model", "MODEL_DESC": "churn model"}
+    sm = cloud.client("sagemaker")
+    if not (repo / ".build" / "churn-model" / "model-package-arn").exists():
+        branch_workflow(repo, "churn_model", churn_env)
+    good = (repo / ".build" / "churn-model" / "model-package-arn").read_text().strip()
+    copy_package(sm, good, "churn-retry", broken_model_data(cloud))
+
+    failed = run_script(repo, "churn_model.deploy", env)
+    assert failed.returncode == 1
+    assert "error: endpoint churn-retry did not become InService" in failed.stderr
+    assert sm.describe_endpoint(EndpointName="churn-retry")["EndpointStatus"] == "Failed"
+
+    model_data = sm.describe_model_package(ModelPackageName=good)["InferenceSpecification"]
+    copy_package(sm, good, "churn-retry", model_data["Containers"][0]["ModelDataUrl"])
+    replaced = step(repo, "churn_model.deploy", env)
+    assert "created endpoint churn-retry with churn-retry-v2-" in replaced
+    assert sm.describe_endpoint(EndpointName="churn-retry")["EndpointStatus"] == "InService"
