@@ -279,3 +279,30 @@ def test_jobs_created_by_the_sync_wait_can_be_awaited_by_the_waiter(sm: Any, buc
         TrainingJobName=request["TrainingJobName"], WaiterConfig={"Delay": 1, "MaxAttempts": 5}
     )
     assert time.monotonic() - started < 10
+
+
+def test_early_stopping_watches_the_validation_channel(
+    sm: Any, s3: Any, logs: Any, bucket: str
+) -> None:
+    s3.put_object(Bucket=bucket, Key="noisy/validation/v.csv", Body=regression_csv(50, seed=9))
+    request = job_request(
+        bucket,
+        InputDataConfig=[
+            channel("train", f"s3://{bucket}/data/train"),
+            channel("validation", f"s3://{bucket}/noisy/validation"),
+        ],
+        HyperParameters={
+            "num_round": "500",
+            "early_stopping_rounds": "3",
+            "eval_metric": "mae",
+            "eta": "0.9",
+            "objective": "reg:linear",
+        },
+    )
+    sm.create_training_job(**request)
+    described = sm.describe_training_job(TrainingJobName=request["TrainingJobName"])
+    assert described["TrainingJobStatus"] == "Completed", described.get("FailureReason")
+    rounds = [m for m in log_messages(logs, request["TrainingJobName"]) if m.startswith("[")]
+    evaluated = [m for m in rounds if "#011validation-mae:" in m]
+    assert 3 < len(evaluated) < 500
+    assert set(metrics(described)) == {"train:mae", "validation:mae"}
