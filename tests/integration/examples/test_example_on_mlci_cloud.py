@@ -129,7 +129,10 @@ def test_abalone_branch_main_and_a_second_change(
     sm = cloud.client("sagemaker")
     running = sm.describe_endpoint(EndpointName="abalone-model")["EndpointConfigName"]
     assert running.startswith("abalone-model-v2-")
-    ours = [m["ModelName"] for m in sm.list_models(NameContains="abalone-model")["Models"]]
+    models = sm.list_models(NameContains="abalone-model")["Models"]
+    ours = [
+        m["ModelName"] for m in models if re.fullmatch(r"abalone-model-v\d+-\d{14}", m["ModelName"])
+    ]
     assert ours == [running]
 
 
