@@ -215,7 +215,8 @@ def parse_wrk(output: str) -> WrkResult:
 
 
 def model_server_pids(cloud_pid: int) -> list[int]:
-    """The cloud's model-server children."""
+    """The cloud's model-server children that serve a model (not the warm spare): their
+    output goes to a log under hosting/deployments/."""
     pids = []
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
@@ -223,10 +224,12 @@ def model_server_pids(cloud_pid: int) -> list[int]:
         try:
             stat = (entry / "stat").read_text()
             cmdline = (entry / "cmdline").read_bytes()
+            output = os.readlink(entry / "fd" / "1")
         except OSError:
             continue
         parent = int(stat.rsplit(")", 1)[1].split()[1])
-        if parent == cloud_pid and b"mlci.algorithms.xgboost.serve" in cmdline:
+        serving = b"mlci.algorithms.xgboost.serve" in cmdline and "/deployments/" in output
+        if parent == cloud_pid and serving:
             pids.append(int(entry.name))
     return pids
 

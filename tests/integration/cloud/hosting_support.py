@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import io
+import os
 import tarfile
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
@@ -159,33 +160,32 @@ def predictions(reply: Any) -> np.ndarray:
     return np.array([float(v) for v in reply["Body"].read().split()])
 
 
-def server_pids(cloud_pid: int) -> list[int]:
-    """The model-server processes whose parent is the cloud."""
-    found = []
+def _model_servers() -> Iterator[tuple[int, int, str]]:
+    """(pid, parent pid, where its output goes) of every model-server process. A server's
+    output is its log: `.../hosting/deployments/<id>/servers/<name>.log` while it serves,
+    `.../hosting/spares/spare-*.log` while it is a warm spare waiting for a model."""
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
             continue
         try:
-            stat = (entry / "stat").read_text()
-            cmdline = (entry / "cmdline").read_bytes()
+            if SERVE_MODULE not in (entry / "cmdline").read_bytes():
+                continue
+            parent = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            output = os.readlink(entry / "fd" / "1")
         except OSError:
             continue
-        if int(stat.rsplit(")", 1)[1].split()[1]) == cloud_pid and SERVE_MODULE in cmdline:
-            found.append(int(entry.name))
-    return found
+        yield int(entry.name), parent, output
+
+
+def server_pids(cloud_pid: int) -> list[int]:
+    """The cloud's model servers that serve a model (not its spare)."""
+    return [
+        pid
+        for pid, parent, out in _model_servers()
+        if parent == cloud_pid and "/deployments/" in out
+    ]
 
 
 def processes_serving(home: Path) -> list[int]:
-    """Every model-server process (any parent) whose model lives under `home`."""
-    marker = str(home).encode()
-    found = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            cmdline = (entry / "cmdline").read_bytes()
-        except OSError:
-            continue
-        if SERVE_MODULE in cmdline and marker in cmdline:
-            found.append(int(entry.name))
-    return found
+    """Every model-server process, serving or spare, of the cloud at `home` (whoever its parent)."""
+    return [pid for pid, _, out in _model_servers() if out.startswith(str(home))]

@@ -29,7 +29,7 @@ from typing import Any
 from mlci.cloud.hosting import artifacts
 from mlci.cloud.hosting.artifacts import DeploymentFailed
 from mlci.cloud.hosting.fleet import Fleet, VariantSpec, available_cores
-from mlci.cloud.hosting.processes import ServerFailed, Spawner
+from mlci.cloud.hosting.processes import ServerFailed, ServerPool
 from mlci.cloud.hosting.router import EndpointRoute, Routing
 from mlci.cloud.services.s3.access import S3Access
 
@@ -87,9 +87,10 @@ class Hosting:
         self.deployments_dir = home / "hosting" / "deployments"
         self.max_servers = max_servers or available_cores()
         self._home = home
-        self._environ = dict(os.environ if environ is None else environ)
         self._s3: S3Access | None = None
-        self._spawner = Spawner()
+        self._pool = ServerPool(
+            home / "hosting" / "spares", os.environ if environ is None else environ
+        )
         self._lock = threading.Lock()
         self._slots: dict[Key, _EndpointSlot] = {}
         self._routes: dict[Key, EndpointRoute] = {}
@@ -161,6 +162,7 @@ class Hosting:
         with self._lock:
             slots = list(self._slots.values())
             self._routes.clear()
+        self._pool.close()
         for slot in slots:
             if slot.active is not None:
                 slot.active.fleet.stop()
@@ -171,7 +173,7 @@ class Hosting:
     def _deploy(self, key: Key, name: str, plan: Plan, generation: int, on_done: OnDone) -> Outcome:
         slot = self._slot(key)
         folder = self.deployments_dir / plan.deployment_id
-        fleet = Fleet(folder / "servers", self._spawner, self._environ)
+        fleet = Fleet(folder / "servers", self._pool)
         with slot.lock:
             try:
                 specs = [self._prepare(folder, variant) for variant in plan.variants]

@@ -18,7 +18,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-from mlci.cloud.hosting.processes import ServerFailed, ServerProcess, Spawner, launch
+from mlci.cloud.hosting.processes import ServerFailed, ServerPool, ServerProcess
 from mlci.cloud.hosting.router import Instance, Routing, VariantRoute
 
 log = logging.getLogger("mlci.cloud.hosting")
@@ -33,10 +33,9 @@ class VariantSpec:
 
 
 class Fleet:
-    def __init__(self, workdir: Path, spawner: Spawner, environ: Mapping[str, str]) -> None:
+    def __init__(self, workdir: Path, servers: ServerPool) -> None:
         self.workdir = workdir
-        self._spawner = spawner
-        self._environ = dict(environ)
+        self._servers = servers
         self._specs: dict[str, VariantSpec] = {}
         self._variants: dict[str, VariantRoute] = {}
         self._lock = threading.Lock()
@@ -142,7 +141,7 @@ class Fleet:
         servers: list[tuple[VariantSpec, str, ServerProcess]] = []
         try:
             for spec, name in planned:
-                server = launch(self._spawner, spec.model_dir, self.workdir, name, self._environ)
+                server = self._servers.launch(spec.model_dir, self.workdir, name)
                 servers.append((spec, name, server))
             for spec, _, server in servers:
                 try:
