@@ -15,6 +15,14 @@ from mlci import __version__
 COMMANDS: dict[str, tuple[str, str]] = {
     "cloud": ("mlci.cli.cloud:cloud", "The local cloud: S3, SageMaker, CloudWatch Logs and STS."),
     "changes": ("mlci.cli.changes:changes", "Parameters the changed files set (path filtering)."),
+    "run": ("mlci.cli.run:run", "Run a pipeline for this revision: setup, then workflows."),
+    "rerun": ("mlci.cli.run:rerun", "Run a pipeline again, or resume it from where it failed."),
+    "approve": ("mlci.cli.approve:approve", "Approve a workflow on hold and run the rest."),
+    "cancel": ("mlci.cli.approve:cancel", "Cancel a running or held pipeline."),
+    "status": ("mlci.cli.status:status", "A pipeline's workflows, jobs and steps."),
+    "logs": ("mlci.cli.logs:logs", "A job's log (-f to follow it)."),
+    "plan": ("mlci.cli.plan:plan", "What a run would do on this branch, and why."),
+    "env": ("mlci.cli.env:env", "Project variables and contexts for jobs (secrets)."),
 }
 
 

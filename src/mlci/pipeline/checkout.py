@@ -99,9 +99,8 @@ def resolve_source(root: Path, branch: str | None, working_tree: bool) -> Source
 def snapshot_working_tree(root: Path, head: str) -> str:
     """A commit of the work tree as `git add -A` sees it; HEAD itself if nothing differs."""
     index_path = Path(_run(root, "rev-parse", "--path-format=absolute", "--git-path", "index"))
-    scratch = root / STATE_DIR / "tmp"
-    scratch.mkdir(parents=True, exist_ok=True)
-    temporary_index = scratch / f"index-{os.getpid()}-{time.monotonic_ns()}"
+    # Beside the real index, inside the git directory: nothing appears in the work tree.
+    temporary_index = index_path.with_name(f"mlci-index-{os.getpid()}-{time.monotonic_ns()}")
     try:
         if index_path.exists():
             # Starting from a copy of the real index lets git reuse its cached file stats.

@@ -52,6 +52,7 @@ MIGRATIONS = [
         arguments TEXT NOT NULL,
         pipeline_values TEXT NOT NULL,
         continuation TEXT,
+        main_created INTEGER NOT NULL DEFAULT 0,
         error TEXT,
         created_at REAL NOT NULL,
         runner_pid INTEGER,
@@ -122,6 +123,7 @@ class PipelineRow:
     arguments: dict[str, Any]
     pipeline_values: dict[str, Any]
     continuation: dict[str, Any] | None
+    main_created: bool  # the (continued) config's workflows exist, possibly none
     error: str | None
     created_at: float
     runner_pid: int | None
@@ -202,6 +204,7 @@ def _pipeline(row: Any) -> PipelineRow:
         arguments=json.loads(row["arguments"]),
         pipeline_values=json.loads(row["pipeline_values"]),
         continuation=json.loads(row["continuation"]) if row["continuation"] else None,
+        main_created=bool(row["main_created"]),
         error=row["error"],
         created_at=row["created_at"],
         runner_pid=row["runner_pid"],
@@ -320,6 +323,19 @@ class Store:
             conn.execute(
                 "UPDATE pipelines SET continuation = ? WHERE number = ?",
                 (json.dumps(continuation), number),
+            )
+
+    def mark_main_created(self, number: int) -> None:
+        with self.db.write() as conn:
+            conn.execute("UPDATE pipelines SET main_created = 1 WHERE number = ?", (number,))
+
+    def clear_continuation(self, number: int) -> None:
+        """Before rerunning the setup workflow: it will continue (again)."""
+        with self.db.write() as conn:
+            conn.execute(
+                "UPDATE pipelines SET continuation = NULL, main_created = 0, error = NULL"
+                " WHERE number = ?",
+                (number,),
             )
 
     def set_error(self, number: int, message: str | None) -> None:

@@ -1,0 +1,68 @@
+"""`mlci approve` and `mlci cancel`: release a workflow on hold, or stop a pipeline."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from mlci.cli._pipeline import echo_json, expected_errors, json_option, repo_option
+from mlci.cli.run import _reporter, aws_option, finish, jobs_option, options_for
+from mlci.pipeline import operations
+from mlci.pipeline.summary import summary_lines
+from mlci.pipeline.views import pipeline_json
+
+
+@click.command()
+@click.argument("pipeline", type=int, required=False)
+@click.argument("workflow", required=False)
+@click.option("--job", metavar="NAME", help="The approval job, if a workflow waits on several.")
+@aws_option
+@jobs_option
+@json_option
+@repo_option
+@expected_errors
+def approve(
+    pipeline: int | None,
+    workflow: str | None,
+    job: str | None,
+    aws: str,
+    max_parallel: int | None,
+    as_json: bool,
+    directory: str,
+) -> None:
+    """Approve a workflow on hold (default: the newest) and run what follows it."""
+    reporter = _reporter(as_json)
+    try:
+        held, outcome = operations.approve(
+            Path(directory),
+            reporter,
+            options_for(aws, max_parallel),
+            number=pipeline,
+            workflow=workflow,
+            job=job,
+        )
+    finally:
+        reporter.close()
+    if outcome is not None:
+        finish(outcome, as_json)
+    elif as_json:
+        echo_json({"approved": held.describe(), "pipeline": held.pipeline})
+
+
+@click.command()
+@click.argument("pipeline", type=int, required=False)
+@json_option
+@repo_option
+@expected_errors
+def cancel(pipeline: int | None, as_json: bool, directory: str) -> None:
+    """Cancel a pipeline (default: the newest running or on hold)."""
+    reporter = _reporter(as_json)
+    try:
+        view = operations.cancel(Path(directory), reporter, pipeline)
+    finally:
+        reporter.close()
+    if as_json:
+        echo_json(pipeline_json(view))
+    else:
+        click.echo("\n".join(summary_lines(view)))

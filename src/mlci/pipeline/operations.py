@@ -1,0 +1,270 @@
+"""The verbs: run, approve, cancel, rerun. Each takes the pipeline's lease, drives it from
+its state rows, and answers with the pipeline's view; the CLI only prints.
+
+Ctrl-C and SIGTERM set the run's stop flag: running steps get SIGTERM (SIGKILL after a few
+seconds), nothing new starts, and what had not started is marked canceled; the lease is
+released on the way out. The first signal stops cleanly; state is consistent after it.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import FrameType
+
+from mlci.pipeline import pipeline_runner
+from mlci.pipeline.checkout import find_root
+from mlci.pipeline.cloud_env import AwsProvider
+from mlci.pipeline.config_sources import values_from_record
+from mlci.pipeline.errors import PipelineError
+from mlci.pipeline.run_context import Reporter, RunContext, Secrets
+from mlci.pipeline.state import (
+    CANCELED,
+    FAILED,
+    INTERRUPTED,
+    ON_HOLD,
+    QUEUED,
+    RUNNING,
+    SUCCESS,
+    PipelineRow,
+    Store,
+)
+from mlci.pipeline.views import PipelineView, WorkflowView, pipeline_view
+
+
+@dataclass
+class Options:
+    aws: str = "auto"
+    max_parallel: int = field(default_factory=lambda: os.cpu_count() or 2)
+    since_last_run: bool = False
+
+
+@dataclass
+class Outcome:
+    view: PipelineView
+    stopped_by: int | None = None  # the signal that stopped the run, if one did
+
+    @property
+    def exit_code(self) -> int:
+        if self.stopped_by is not None:
+            return 128 + self.stopped_by
+        return 0 if self.view.status in (SUCCESS, ON_HOLD) and not self.view.failed_jobs() else 1
+
+
+def open_store(directory: Path) -> tuple[Path, Store]:
+    root = find_root(directory)
+    return root, Store(root)
+
+
+@contextmanager
+def driving(
+    root: Path, store: Store, row: PipelineRow, reporter: Reporter, options: Options
+) -> Iterator[tuple[RunContext, list[int]]]:
+    """A RunContext holding the pipeline's lease, with Ctrl-C/SIGTERM stopping it cleanly."""
+    held = store.acquire(row.number, os.getpid())
+    if held is None:
+        raise PipelineError(
+            f"pipeline {row.number} is being run by process {row.runner_pid};"
+            f" stop it with `mlci cancel {row.number}`"
+        )
+    ctx = RunContext(
+        root=root,
+        store=store,
+        pipeline=held,
+        values=values_from_record(held.pipeline_values),
+        reporter=reporter,
+        aws=AwsProvider(options.aws),
+        secrets=Secrets(root),
+        max_parallel=max(1, options.max_parallel),
+        since_last_run=options.since_last_run,
+    )
+    signals: list[int] = []
+
+    def stop(number: int, frame: FrameType | None) -> None:
+        signals.append(number)
+        ctx.cancel.set()
+
+    previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield ctx, signals
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+        store.release(row.number, os.getpid())
+
+
+def _drive(
+    root: Path, store: Store, row: PipelineRow, reporter: Reporter, options: Options
+) -> Outcome:
+    with driving(root, store, row, reporter, options) as (ctx, signals):
+        pipeline_runner.drive(ctx)
+    return Outcome(pipeline_view(store, row.number), signals[0] if signals else None)
+
+
+def run(
+    directory: Path,
+    reporter: Reporter,
+    options: Options,
+    *,
+    branch: str | None = None,
+    config_path: str = pipeline_runner.DEFAULT_CONFIG,
+    parameters: tuple[str, ...] = (),
+    working_tree: bool = False,
+) -> Outcome:
+    prepared = pipeline_runner.prepare(
+        directory,
+        branch=branch,
+        config_path=config_path,
+        parameters=parameters,
+        working_tree=working_tree,
+    )
+    store = Store(prepared.source.root)
+    row, _ = pipeline_runner.create(store, prepared)
+    reporter.note(
+        f"Pipeline {row.number}: {row.branch} at {row.revision[:12]}"
+        + (" (working tree)" if row.working_tree else "")
+    )
+    return _drive(prepared.source.root, store, row, reporter, options)
+
+
+# --- approve -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Held:
+    pipeline: int
+    workflow: str
+    job: str
+    build_num: int
+
+    def describe(self) -> str:
+        return f"pipeline {self.pipeline} workflow {self.workflow} (job {self.job})"
+
+
+def held_jobs(store: Store, number: int | None) -> list[Held]:
+    """Approval jobs on hold: in one pipeline, or in every pipeline, newest first."""
+    rows = [store.require_pipeline(number)] if number is not None else store.pipelines(1000)
+    found = []
+    for row in rows:
+        view = pipeline_view(store, row.number, details=False)
+        for workflow, job in view.held():
+            found.append(Held(row.number, workflow.row.name, job.row.name, job.row.build_num))
+    return found
+
+
+def choose_held(store: Store, number: int | None, workflow: str | None, job: str | None) -> Held:
+    candidates = held_jobs(store, number)
+    if number is None and candidates:
+        newest = candidates[0].pipeline
+        candidates = [c for c in candidates if c.pipeline == newest]
+    if workflow is not None:
+        candidates = [c for c in candidates if c.workflow == workflow]
+    if job is not None:
+        candidates = [c for c in candidates if c.job == job]
+    if not candidates:
+        where = f"pipeline {number}" if number is not None else "any pipeline"
+        what = f" workflow {workflow}" if workflow else ""
+        raise PipelineError(f"nothing is on hold in {where}{what}")
+    if len(candidates) > 1:
+        listing = "; ".join(c.describe() for c in candidates)
+        raise PipelineError(f"more than one approval is waiting, say which: {listing}")
+    return candidates[0]
+
+
+def approve(
+    directory: Path,
+    reporter: Reporter,
+    options: Options,
+    *,
+    number: int | None = None,
+    workflow: str | None = None,
+    job: str | None = None,
+    user: str | None = None,
+) -> tuple[Held, Outcome | None]:
+    """Record the approval, then run what follows it (unless a live runner will)."""
+    root, store = open_store(directory)
+    held = choose_held(store, number, workflow, job)
+    import getpass
+
+    who = user or getpass.getuser()
+    if not store.approve_job(held.build_num, who):
+        raise PipelineError(f"{held.describe()} is no longer on hold")
+    reporter.note(f"Approved {held.describe()} as {who}")
+    row = store.require_pipeline(held.pipeline)
+    if row.runner_alive:
+        reporter.note(f"Process {row.runner_pid} is running pipeline {row.number}; it goes on")
+        return held, None
+    return held, _drive(root, store, row, reporter, options)
+
+
+# --- cancel ----------------------------------------------------------------------------------
+
+
+def cancel(directory: Path, reporter: Reporter, number: int | None = None) -> PipelineView:
+    _, store = open_store(directory)
+    row = store.require_pipeline(number) if number is not None else _newest_active(store)
+    if row.runner_alive:
+        store.request_cancel(row.number)
+        reporter.note(f"Asked process {row.runner_pid} to stop pipeline {row.number}")
+        return pipeline_view(store, row.number)
+    store.reconcile_interrupted(row.number)
+    for workflow in store.workflows(row.number):
+        pending = [j for j in store.jobs(workflow.id) if j.status in (QUEUED, ON_HOLD, RUNNING)]
+        if pending:
+            store.finish_jobs((j.build_num, CANCELED, "canceled") for j in pending)
+            store.set_workflow_status(workflow.id, CANCELED)
+    reporter.note(f"Canceled pipeline {row.number}")
+    return pipeline_view(store, row.number)
+
+
+def _newest_active(store: Store) -> PipelineRow:
+    for row in store.pipelines(1000):
+        if pipeline_view(store, row.number, details=False).status in (RUNNING, ON_HOLD):
+            return row
+    raise PipelineError("no pipeline is running or on hold")
+
+
+# --- rerun -------------------------------------------------------------------------------------
+
+
+def rerun(
+    directory: Path, reporter: Reporter, options: Options, number: int, *, failed: bool
+) -> Outcome:
+    """A new attempt of the pipeline's workflows; with `failed`, from where they failed
+    (successful jobs carried over), which is also how an interrupted pipeline resumes."""
+    root, store = open_store(directory)
+    row = store.require_pipeline(number)
+    if row.runner_alive:
+        raise PipelineError(f"pipeline {number} is still being run by process {row.runner_pid}")
+    store.reconcile_interrupted(number)
+    view = pipeline_view(store, number, details=False)
+    main = [w for w in view.workflows if w.row.kind == "main"]
+    setup = [w for w in view.workflows if w.row.kind == "setup"]
+    if not row.main_created or any(w.status != SUCCESS for w in setup):
+        _retry_setup(store, number, setup)
+    else:
+        again = [w for w in main if not failed or w.status in (FAILED, CANCELED, INTERRUPTED)]
+        if not again:
+            raise PipelineError(
+                f"nothing to rerun from failed: no workflow of pipeline {number} failed"
+            )
+        for workflow in again:
+            carried = {j.row.name: j.row for j in workflow.jobs if failed and j.status == SUCCESS}
+            jobs = [(j.row.name, j.row.type) for j in workflow.jobs]
+            store.create_workflow(
+                number, workflow.row.name, "main", jobs, carried=carried, supersedes=workflow.row.id
+            )
+    reporter.note(f"Rerunning pipeline {number}" + (" from failed" if failed else ""))
+    return _drive(root, store, store.require_pipeline(number), reporter, options)
+
+
+def _retry_setup(store: Store, number: int, setup: list[WorkflowView]) -> None:
+    """The setup did not get the pipeline going: run it (and so the continuation) again."""
+    store.clear_continuation(number)
+    for workflow in setup:
+        jobs = [(j.row.name, j.row.type) for j in workflow.jobs]
+        store.create_workflow(number, workflow.row.name, "setup", jobs, supersedes=workflow.row.id)
