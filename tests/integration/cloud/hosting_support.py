@@ -59,10 +59,11 @@ def abalone_model(rounds: int = 30) -> TrainedModel:
 
 
 @functools.cache
-def churn_model() -> TrainedModel:
+def churn_model(rounds: int = 20) -> TrainedModel:
     lines = churn_csv(samples_dir() / "churn.txt")
     table = np.array([[float(v) for v in line.split(",")] for line in lines], np.float32)
-    return _train(table[:, 1:], table[:, 0], {"objective": "binary:logistic", "max_depth": 4}, 20)
+    params = {"objective": "binary:logistic", "max_depth": 4}
+    return _train(table[:, 1:], table[:, 0], params, rounds)
 
 
 def abalone_libsvm_body(count: int) -> bytes:
