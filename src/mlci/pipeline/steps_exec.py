@@ -64,13 +64,13 @@ class ProcessGroups:
     (a runner killed with SIGKILL leaves them; the next runner stops them)."""
 
     on_change: Callable[[list[list[object]]], None] = lambda groups: None
-    _groups: dict[int, str] = field(default_factory=dict)
+    _groups: dict[int, tuple[subprocess.Popen[bytes], str]] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def add(self, pgid: int) -> None:
+    def add(self, process: subprocess.Popen[bytes]) -> None:
         with self._lock:
-            self._groups[pgid] = processes.start_token(pgid)
-            snapshot = [[pgid, token] for pgid, token in self._groups.items()]
+            self._groups[process.pid] = (process, processes.start_token(process.pid))
+            snapshot = [[pgid, token] for pgid, (_, token) in self._groups.items()]
         self.on_change(snapshot)
 
     def discard(self, pgid: int) -> None:
@@ -79,22 +79,22 @@ class ProcessGroups:
 
     def stop_all(self) -> None:
         with self._lock:
-            groups = list(self._groups)
+            groups = [process for process, _ in self._groups.values()]
             self._groups.clear()
-        for pgid in groups:
-            stop_group(pgid, grace=1.0)
+        for process in groups:
+            stop_process(process, grace=1.0)
 
 
-def stop_group(pgid: int, grace: float = STOP_GRACE_SECONDS) -> None:
-    """SIGTERM the group, then SIGKILL whatever is left after `grace` seconds."""
-    if not processes.signal_group(pgid, signal.SIGTERM):
-        return
-    deadline = time.monotonic() + grace
-    while time.monotonic() < deadline:
-        if not processes.group_alive(pgid):
-            return
-        time.sleep(0.02)
-    processes.kill_group(pgid)
+def stop_process(process: subprocess.Popen[bytes], grace: float = STOP_GRACE_SECONDS) -> None:
+    """SIGTERM the step's process group; SIGKILL it if the step has not ended after `grace`
+    seconds, and in any case whatever of the group outlives the step."""
+    processes.signal_group(process.pid, signal.SIGTERM)
+    try:
+        process.wait(timeout=grace)
+    except subprocess.TimeoutExpired:
+        pass
+    processes.kill_group(process.pid)
+    process.wait()
 
 
 def _start(spec: CommandSpec, groups: ProcessGroups) -> subprocess.Popen[bytes]:
@@ -107,7 +107,7 @@ def _start(spec: CommandSpec, groups: ProcessGroups) -> subprocess.Popen[bytes]:
         stderr=subprocess.STDOUT,
         start_new_session=True,  # its own process group: Ctrl-C reaches the runner only
     )
-    groups.add(process.pid)
+    groups.add(process)
     return process
 
 
@@ -124,12 +124,11 @@ def run_foreground(
     splitter.close()
     process.stdout.close()
     if outcome is not None:
-        stop_group(process.pid)
-        process.wait()
+        stop_process(process)
         groups.discard(process.pid)
         return outcome
+    # The group stays recorded: what the step left running ends with the job, not now.
     code = process.wait()
-    groups.discard(process.pid)
     if code == 0:
         return StepOutcome(SUCCESS, 0)
     return StepOutcome(FAILED, code, f"exited with code {code}" if code > 0 else _signal(code))
@@ -202,7 +201,7 @@ class BackgroundStep:
         """End the step when its job ends: its exit status, or "stopped" if still running."""
         still_running = self._process.poll() is None
         if still_running:
-            stop_group(self._process.pid, grace=1.0)
+            stop_process(self._process, grace=1.0)
         code = self._process.wait()
         self._thread.join(timeout=2)
         self._groups.discard(self._process.pid)
