@@ -11,6 +11,7 @@ does not fail the job (CircleCI does the same).
 
 from __future__ import annotations
 
+import contextlib
 import os
 import select
 import shlex
@@ -89,10 +90,8 @@ def stop_process(process: subprocess.Popen[bytes], grace: float = STOP_GRACE_SEC
     """SIGTERM the step's process group; SIGKILL it if the step has not ended after `grace`
     seconds, and in any case whatever of the group outlives the step."""
     processes.signal_group(process.pid, signal.SIGTERM)
-    try:
+    with contextlib.suppress(subprocess.TimeoutExpired):
         process.wait(timeout=grace)
-    except subprocess.TimeoutExpired:
-        pass
     processes.kill_group(process.pid)
     process.wait()
 

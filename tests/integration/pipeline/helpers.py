@@ -38,10 +38,8 @@ def article_continuation() -> str:
     config = yaml.safe_load((ARTICLE / "dynamic_config.yml").read_text())
     for name, job in config["jobs"].items():
         folder, step = name.split("-model-")
-        job["steps"] = [
-            "checkout",
-            {"run": {"name": f"{step} {folder}", "command": f"python {folder}_model/job.py {step}"}},
-        ]
+        command = f"python {folder}_model/job.py {step}"
+        job["steps"] = ["checkout", {"run": {"name": f"{step} {folder}", "command": command}}]
     del config["commands"]
     return yaml.safe_dump(config, sort_keys=False)
 

@@ -277,7 +277,7 @@ workflows:
 
     status = project.run_json()
 
-    assert jobs_of(status) == {"main/make": "success", "main/second": "success", "main/use": "success"}
+    assert set(jobs_of(status).values()) == {"success"}
     use = status["workflows"][0]["jobs"][2]
     artifacts = {(a["kind"], a["path"]) for a in use["artifacts"]}
     assert artifacts == {
