@@ -132,3 +132,28 @@ def jobs_of(status: dict[str, Any]) -> dict[str, str]:
         for workflow in status["workflows"]
         for job in workflow["jobs"]
     }
+
+
+def wait_for(predicate: Any, timeout: float = 30.0, what: str = "condition") -> Any:
+    """Poll `predicate` until it returns something truthy."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.05)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def job_status(project: Project, number: int, name: str) -> str | None:
+    """The status of one job, read from state (None until the pipeline exists)."""
+    result = project.mlci("status", "--json", str(number), check=False)
+    if result.returncode != 0:
+        return None
+    for workflow in json.loads(result.stdout)["workflows"]:
+        for job in workflow["jobs"]:
+            if job["name"] == name:
+                return str(job["status"])
+    return None
