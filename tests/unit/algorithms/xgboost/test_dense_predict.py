@@ -63,3 +63,17 @@ def test_the_predictor_uses_it_for_dense_rows_and_inplace_predict_otherwise() ->
     narrow = np.ascontiguousarray(dense[:, :4])  # wrong width: refused as before
     with pytest.raises(ModelError, match="Unable to evaluate payload provided"):
         predictor.predict(narrow)
+
+
+def test_threads_predicting_at_once_get_their_own_answers() -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    booster = _booster("reg:squarederror", (np.arange(300) % 7).astype(np.float32))
+    predict = dense_predictor(booster)
+    assert predict is not None
+    batches = [np.random.default_rng(seed).random((50, 6)).astype(np.float32) for seed in range(8)]
+    expected = [booster.inplace_predict(batch) for batch in batches]
+    with ThreadPoolExecutor(4) as pool:
+        for _ in range(20):
+            answers = list(pool.map(predict, batches))
+            assert all(np.array_equal(a, e) for a, e in zip(answers, expected, strict=True))
