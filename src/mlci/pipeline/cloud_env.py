@@ -27,7 +27,7 @@ CLOUD_VARIABLES = (
     "AWS_SECRET_ACCESS_KEY",
     "AWS_DEFAULT_REGION",
 )
-SECRET_VARIABLES = ("AWS_SECRET_ACCESS_KEY",)
+SECRET_VARIABLES = ("AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN")
 _TIMEOUT = 120
 
 
@@ -92,14 +92,17 @@ def cloud_environment(environ: Mapping[str, str]) -> AwsEnvironment:
     missing = [name for name in CLOUD_VARIABLES if name not in variables]
     if missing:
         raise PipelineError(f"mlci cloud env did not print {', '.join(missing)}")
-    secrets = tuple(variables[name] for name in SECRET_VARIABLES)
+    secrets = tuple(variables[name] for name in SECRET_VARIABLES if name in variables)
     return AwsEnvironment(
         variables, secrets, f"AWS: mlci cloud at {variables['AWS_ENDPOINT_URL']}", False
     )
 
 
-def real_environment() -> AwsEnvironment:
-    return AwsEnvironment({}, (), "AWS: your own environment (--aws real)", True)
+def real_environment(environ: Mapping[str, str], source: str) -> AwsEnvironment:
+    """Your own AWS_* go through unchanged (the job environment keeps them); your secret
+    key and session token are masked like any other secret."""
+    secrets = tuple(environ[name] for name in SECRET_VARIABLES if environ.get(name))
+    return AwsEnvironment({}, secrets, source, True)
 
 
 class AwsProvider:
@@ -122,8 +125,8 @@ class AwsProvider:
 
     def _decide(self) -> AwsEnvironment:
         if self.mode == "real":
-            return real_environment()
+            return real_environment(self._environ, "AWS: your own environment (--aws real)")
         if self.mode == "auto" and not is_configured(self._environ):
             note = "AWS: your own environment (mlci cloud is not configured here)"
-            return AwsEnvironment({}, (), note, True)
+            return real_environment(self._environ, note)
         return cloud_environment(self._environ)
