@@ -26,10 +26,13 @@ jobs:
       - run:
           name: boto3
           command: |
-            python3 -c "import boto3; print('account', boto3.client('sts').get_caller_identity()['Account'])"
+            python3 -c "import boto3
+            print('account', boto3.client('sts').get_caller_identity()['Account'])"
       - run:
           name: aws cli
-          command: aws sts get-caller-identity --output json > "$TMPDIR/identity.json" && cat "$TMPDIR/identity.json"
+          command: |
+            aws sts get-caller-identity --output json > "$TMPDIR/identity.json"
+            cat "$TMPDIR/identity.json"
       - run:
           name: leak attempt
           when: always
