@@ -54,15 +54,22 @@ def cloud(home: Path, *args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
+@pytest.fixture(scope="module")
+def cloud_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """One cloud for these tests (each test may stop it; `mlci run` starts it again)."""
+    home = tmp_path_factory.mktemp("cloud-home")
+    started = cloud(home, "start", "--port", "0")
+    assert started.returncode == 0, started.stderr
+    yield home
+    cloud(home, "stop")
+
+
 @pytest.fixture
-def project(tmp_path: Path) -> Iterator[Project]:
-    project = Project(tmp_path / "repo", tmp_path / "cloud-home")
+def project(tmp_path: Path, cloud_home: Path) -> Project:
+    project = Project(tmp_path / "repo", cloud_home)
     project.write_config(CONFIG)
     project.repo.commit({}, "whoami")
-    started = cloud(project.home, "start", "--port", "0")
-    assert started.returncode == 0, started.stderr
-    yield project
-    cloud(project.home, "stop")
+    return project
 
 
 def credentials(home: Path) -> dict[str, str]:
@@ -106,6 +113,7 @@ def test_aws_real_passes_your_own_environment_through(project: Project) -> None:
         AWS_SECRET_ACCESS_KEY="real-secret-of-the-user",
         AWS_DEFAULT_REGION="eu-west-1",
         AWS_ENDPOINT_URL="http://127.0.0.1:9",  # nothing listens: the calls fail
+        AWS_MAX_ATTEMPTS="1",
     )
 
     assert result.returncode == 1
