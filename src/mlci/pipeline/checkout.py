@@ -17,8 +17,8 @@ import os
 import shutil
 import subprocess
 import time
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from mlci.pipeline import git
 from mlci.pipeline.errors import GitError, PipelineError
@@ -33,8 +33,7 @@ _SNAPSHOT_IDENTITY = {
 }
 
 
-@dataclass(frozen=True)
-class Source:
+class Source(NamedTuple):
     """What a pipeline runs: a commit, the branch it is for, and whether it is a snapshot."""
 
     root: Path

@@ -15,8 +15,8 @@ import subprocess
 import sys
 import threading
 from collections.abc import Mapping
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from mlci.pipeline.errors import PipelineError
 
@@ -44,8 +44,7 @@ def is_configured(environ: Mapping[str, str]) -> bool:
     return (cloud_home(environ) / "credentials.json").is_file()
 
 
-@dataclass(frozen=True)
-class AwsEnvironment:
+class AwsEnvironment(NamedTuple):
     variables: dict[str, str]  # what jobs get on top of their environment
     secrets: tuple[str, ...]  # values to mask
     source: str  # one line for the log: where the AWS settings come from

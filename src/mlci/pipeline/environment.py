@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from typing import NamedTuple
 
 MASK = "********"
 MIN_MASKED_LENGTH = 4
@@ -65,8 +65,7 @@ def session_environment(environ: Mapping[str, str], *, real_aws: bool) -> dict[s
     return kept
 
 
-@dataclass(frozen=True)
-class JobIdentity:
+class JobIdentity(NamedTuple):
     """What CircleCI's built-in variables describe."""
 
     branch: str | None

@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 import time
 import traceback
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from mlci.pipeline import checkout, model
 from mlci.pipeline.cloud_env import AwsEnvironment
@@ -64,8 +64,7 @@ def step_when(step: model.Step) -> str:
     return "on_success"
 
 
-@dataclass(frozen=True)
-class JobOutcome:
+class JobOutcome(NamedTuple):
     status: str
     message: str | None = None
 
@@ -88,9 +87,23 @@ class JobRunner:
         self.row = row
         self.upstream_layers = upstream_layers
         self.build = row.build_num
-        self.groups = ProcessGroups(lambda groups: ctx.store.set_process_groups(self.build, groups))
+        self.groups = ProcessGroups(self._groups_changed)
+        # A run step is recorded as started together with its process (one transaction).
+        self._pending_step: tuple[int, str, bool] | None = None
         self.backgrounds: list[BackgroundStep] = []
         self.venv: JobVenv | None = None
+
+    def _groups_changed(self, groups: list[list[object]]) -> None:
+        pending, self._pending_step = self._pending_step, None
+        if pending is None:
+            self.ctx.store.set_process_groups(self.build, groups)
+        else:
+            self.ctx.store.start_step(self.build, *pending, process_groups=groups)
+
+    def _record_pending_step(self) -> None:
+        pending, self._pending_step = self._pending_step, None
+        if pending is not None:  # its process never started
+            self.ctx.store.start_step(self.build, *pending)
 
     def run(self) -> JobOutcome:
         ctx = self.ctx
@@ -157,7 +170,7 @@ class JobRunner:
             return JobOutcome(FAILED, failure.message)
         if self.venv is not None:
             self._promote(log)
-        sandbox.remove()
+        self.ctx.trash.discard(sandbox.root)
         return JobOutcome(SUCCESS)
 
     def _label(self) -> str:
@@ -210,7 +223,10 @@ class JobRunner:
         name = step_name(step)
         background = isinstance(step, model.Run) and step.background
         store, reporter = self.ctx.store, self.ctx.reporter
-        store.start_step(self.build, number, name, background)
+        if isinstance(step, model.Run):
+            self._pending_step = (number, name, background)
+        else:
+            store.start_step(self.build, number, name, background)
         reporter.step(self.workflow.name, self.workflow_job.name, number, name, "running", None)
         log.step_started(number, name)
         started = time.monotonic()
@@ -219,6 +235,7 @@ class JobRunner:
         except PipelineError as exc:
             log.line(str(exc))
             outcome = StepOutcome(FAILED, None, str(exc))
+        self._record_pending_step()
         seconds = time.monotonic() - started
         shown = "running in the background" if background and outcome.status == SUCCESS else None
         log.step_finished(number, shown or _describe(outcome, seconds))
@@ -286,8 +303,7 @@ class JobRunner:
         cwd = sandbox.map(step.working_directory) if step.working_directory else None
         cwd = cwd or sandbox.working_directory
         cwd.mkdir(parents=True, exist_ok=True)
-        script = sandbox.root / "steps" / f"{number}.sh"
-        script.parent.mkdir(exist_ok=True)
+        script = sandbox.root / f"step-{number}.sh"
         script.write_text(step.command, encoding="utf-8")
         argv = shell_command(step.shell or self.job.shell, script)
         for line in [f"#!{' '.join(argv[:-1])}", *step.command.rstrip("\n").splitlines()]:

@@ -12,13 +12,14 @@ import os
 import signal
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from pathlib import Path
 from types import FrameType
+from typing import NamedTuple
 
 from mlci.pipeline import pipeline_runner
 from mlci.pipeline.checkout import find_root
 from mlci.pipeline.cloud_env import AwsProvider
+from mlci.pipeline.config import Config
 from mlci.pipeline.config_sources import values_from_record
 from mlci.pipeline.errors import PipelineError
 from mlci.pipeline.run_context import Reporter, RunContext, Secrets
@@ -36,15 +37,13 @@ from mlci.pipeline.state import (
 from mlci.pipeline.views import PipelineView, WorkflowView, pipeline_view
 
 
-@dataclass
-class Options:
+class Options(NamedTuple):
     aws: str = "auto"
-    max_parallel: int = field(default_factory=lambda: os.cpu_count() or 2)
+    max_parallel: int = os.cpu_count() or 2
     since_last_run: bool = False
 
 
-@dataclass
-class Outcome:
+class Outcome(NamedTuple):
     view: PipelineView
     stopped_by: int | None = None  # the signal that stopped the run, if one did
 
@@ -98,9 +97,16 @@ def driving(
 
 
 def _drive(
-    root: Path, store: Store, row: PipelineRow, reporter: Reporter, options: Options
+    root: Path,
+    store: Store,
+    row: PipelineRow,
+    reporter: Reporter,
+    options: Options,
+    config: Config | None = None,
 ) -> Outcome:
     with driving(root, store, row, reporter, options) as (ctx, signals):
+        if config is not None:  # loaded by this process already: compile, do not reload
+            ctx.configs["setup"] = config
         pipeline_runner.drive(ctx)
     return Outcome(pipeline_view(store, row.number), signals[0] if signals else None)
 
@@ -128,14 +134,13 @@ def run(
         f"Pipeline {row.number}: {row.branch} at {row.revision[:12]}"
         + (" (working tree)" if row.working_tree else "")
     )
-    return _drive(prepared.source.root, store, row, reporter, options)
+    return _drive(prepared.source.root, store, row, reporter, options, prepared.config)
 
 
 # --- approve -------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Held:
+class Held(NamedTuple):
     pipeline: int
     workflow: str
     job: str

@@ -13,9 +13,8 @@ import json
 import os
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from mlci.pipeline import checkout, model, run_history
 from mlci.pipeline.config import Config, load_config_text
@@ -50,8 +49,7 @@ def parse_parameters(items: Sequence[str]) -> dict[str, Any]:
     return parameters
 
 
-@dataclass(frozen=True)
-class Prepared:
+class Prepared(NamedTuple):
     """A run that passed every check: what to store and run."""
 
     source: checkout.Source
@@ -142,8 +140,9 @@ def setup_files(row: PipelineRow) -> list[list[str]]:
 
 
 def compiled_config(ctx: RunContext) -> model.Pipeline:
-    """The pipeline's own config, compiled as when it was created."""
-    config = load_stored(ctx.pipeline_dir, setup_files(ctx.pipeline))
+    """The pipeline's own config, compiled as when it was created (from the stored copy,
+    unless this process loaded it already)."""
+    config = ctx.configs.get("setup") or load_stored(ctx.pipeline_dir, setup_files(ctx.pipeline))
     return config.compile(ctx.values, ctx.pipeline.arguments)
 
 
@@ -151,6 +150,8 @@ def continuation(ctx: RunContext) -> model.Pipeline | None:
     record = ctx.store.require_pipeline(ctx.number).continuation
     if record is None or record.get("finished"):
         return None
+    if "main" in ctx.compiled:  # continued by this process: compiled already
+        return ctx.compiled["main"]
     config = load_stored(ctx.pipeline_dir, record["files"])
     return config.compile(ctx.values, record["parameters"])
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 import sys
 import threading
 import time
-from dataclasses import dataclass, field
 from typing import Any, TextIO
 
 SYMBOLS = {
@@ -85,20 +84,20 @@ class Plain(Silent):
         self._print(text)
 
 
-@dataclass
 class _Job:
-    status: str = "queued"
-    started: float | None = None
-    ended: float | None = None
-    message: str | None = None
-    step: str | None = None
-    step_started: float | None = None
+    def __init__(self) -> None:
+        self.status = "queued"
+        self.started: float | None = None
+        self.ended: float | None = None
+        self.message: str | None = None
+        self.step: str | None = None
+        self.step_started: float | None = None
 
 
-@dataclass
 class _Workflow:
-    status: str = "running"
-    jobs: dict[str, _Job] = field(default_factory=dict)
+    def __init__(self) -> None:
+        self.status = "running"
+        self.jobs: dict[str, _Job] = {}
 
 
 class Live(Silent):

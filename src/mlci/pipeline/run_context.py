@@ -13,11 +13,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
-from mlci.pipeline import env_store
+from mlci.pipeline import env_store, model
 from mlci.pipeline.cloud_env import AwsProvider
+from mlci.pipeline.config import Config
 from mlci.pipeline.environment import Masker
 from mlci.pipeline.errors import PipelineError
 from mlci.pipeline.state import PipelineRow, Store
+from mlci.pipeline.trash import Trash
 from mlci.pipeline.values import PipelineValues
 from mlci.pipeline.venvs import VenvCache
 from mlci.pipeline.workspaces import Workspaces
@@ -76,6 +78,14 @@ class RunContext:
     since_last_run: bool = False
     cancel: threading.Event = field(default_factory=threading.Event)
     username: str = field(default_factory=getpass.getuser)
+    trash: Trash = field(init=False)
+    # Loaded or compiled already by this process: "setup" Config, "main" Pipeline.
+    configs: dict[str, Config] = field(default_factory=dict)
+    compiled: dict[str, model.Pipeline] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.trash = Trash(self.root)
+        self.trash.sweep()
 
     @property
     def number(self) -> int:

@@ -14,16 +14,15 @@ from __future__ import annotations
 
 import os
 import shutil
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from mlci.pipeline.errors import PipelineError
 
 HOME = "home/circleci"
 
 
-@dataclass(frozen=True)
-class Sandbox:
+class Sandbox(NamedTuple):
     root: Path
     working_directory: Path
 
@@ -59,6 +58,3 @@ class Sandbox:
         if resolved != self.root and self.root not in resolved.parents:
             raise PipelineError(f"path {path!r} leads outside the job's file system")
         return resolved
-
-    def remove(self) -> None:
-        shutil.rmtree(self.root, ignore_errors=True)

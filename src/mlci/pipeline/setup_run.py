@@ -23,6 +23,7 @@ import yaml
 from mlci.pipeline import model, run_history
 from mlci.pipeline.changes import DEFAULT_CONFIG_PATH, compute_changes
 from mlci.pipeline.changes_report import summary_lines
+from mlci.pipeline.config import Config
 from mlci.pipeline.config_sources import CONTINUATION_DIR, preflight, store_files
 from mlci.pipeline.errors import ConfigError, PipelineError
 from mlci.pipeline.files import write_atomically
@@ -61,7 +62,8 @@ class NativeSteps:
     sandbox: Sandbox
     log: JobLog
     environment: dict[str, str]
-    generated: dict[Path, list[tuple[Path, str]]] = field(default_factory=dict)
+    # generated config path -> the files merged into it, and their Config (loaded once)
+    generated: dict[Path, tuple[list[tuple[Path, str]], Config]] = field(default_factory=dict)
 
     def run(self, step: model.Step) -> StepOutcome:
         try:
@@ -121,18 +123,22 @@ class NativeSteps:
             files.append((path, name))
         config = load_merged_config(files)
         target = self.sandbox.map(step.generated_config_path)
-        write_atomically(target, yaml.safe_dump(_plain(config.raw), sort_keys=False))
-        self.generated[target] = files
+        dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)  # the C one: 10x faster
+        write_atomically(target, yaml.dump(_plain(config.raw), Dumper=dumper, sort_keys=False))
+        self.generated[target] = (files, config)
         self.log.line(f"Merged {', '.join(name for _, name in files)} into {target.name}")
         return StepOutcome(SUCCESS, 0)
 
     def continue_pipeline(self, step: model.ContinuePipeline) -> StepOutcome:
         path = self.sandbox.map(step.configuration_path)
-        files = self.generated.get(path) or [(path, self._display_name(path))]
-        if not path.is_file() and path not in self.generated:
+        if path in self.generated:
+            files, config = self.generated[path]
+        elif path.is_file():
+            files = [(path, self._display_name(path))]
+            config = load_merged_config(files)
+        else:
             return _failed(f"no continuation config at {step.configuration_path}")
         parameters = self._parameters(step.parameters)
-        config = load_merged_config(files)
         pipeline = config.compile(self.ctx.values, parameters)
         preflight(pipeline)
         texts = [(source.read_text(encoding="utf-8"), name) for source, name in files]
@@ -140,6 +146,7 @@ class NativeSteps:
         self.ctx.store.set_continuation(
             self.ctx.number, {"files": stored, "parameters": parameters}
         )
+        self.ctx.compiled["main"] = pipeline
         running = [w.name for w in pipeline.running_workflows if w.selected_jobs]
         self.log.line(f"Continuing with {config.file}, parameters {json.dumps(parameters)}")
         self.log.line(f"Workflows to run: {', '.join(running) if running else 'none'}")

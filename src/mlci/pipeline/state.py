@@ -15,9 +15,8 @@ import json
 import time
 import uuid
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from mlci.pipeline import processes
 from mlci.pipeline.database import Database
@@ -111,8 +110,7 @@ MIGRATIONS = [
 ]
 
 
-@dataclass(frozen=True)
-class PipelineRow:
+class PipelineRow(NamedTuple):
     number: int
     id: str
     branch: str | None
@@ -135,8 +133,7 @@ class PipelineRow:
         return processes.is_alive(self.runner_pid, self.runner_token)
 
 
-@dataclass(frozen=True)
-class WorkflowRow:
+class WorkflowRow(NamedTuple):
     id: str
     pipeline: int
     name: str
@@ -148,8 +145,7 @@ class WorkflowRow:
     stopped_at: float | None
 
 
-@dataclass(frozen=True)
-class JobRow:
+class JobRow(NamedTuple):
     build_num: int
     id: str
     workflow: str
@@ -171,8 +167,7 @@ class JobRow:
         return self.type == "approval"
 
 
-@dataclass(frozen=True)
-class StepRow:
+class StepRow(NamedTuple):
     job: int
     position: int
     name: str
@@ -184,8 +179,7 @@ class StepRow:
     stopped_at: float | None
 
 
-@dataclass(frozen=True)
-class ArtifactRow:
+class ArtifactRow(NamedTuple):
     job: int
     kind: str  # "artifact" or "test-results"
     path: str
@@ -239,8 +233,7 @@ def _step(row: Any) -> StepRow:
     return StepRow(**values)
 
 
-@dataclass(frozen=True)
-class NewPipeline:
+class NewPipeline(NamedTuple):
     id: str
     branch: str | None
     tag: str | None
@@ -518,13 +511,27 @@ class Store:
 
     # --- steps and artifacts -------------------------------------------------------------
 
-    def start_step(self, job: int, position: int, name: str, background: bool) -> None:
+    def start_step(
+        self,
+        job: int,
+        position: int,
+        name: str,
+        background: bool,
+        process_groups: list[list[Any]] | None = None,
+    ) -> None:
+        """Record a step as running (with the job's live process groups, when it has just
+        started one: one transaction for both)."""
         with self.db.write() as conn:
             conn.execute(
                 "INSERT OR REPLACE INTO steps (job, position, name, status, background,"
                 " started_at) VALUES (?, ?, ?, ?, ?, ?)",
                 (job, position, name, RUNNING, int(background), time.time()),
             )
+            if process_groups is not None:
+                conn.execute(
+                    "UPDATE jobs SET process_groups = ? WHERE build_num = ?",
+                    (json.dumps(process_groups), job),
+                )
 
     def finish_step(
         self, job: int, position: int, status: str, exit_code: int | None, message: str | None

@@ -23,6 +23,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 from mlci.pipeline import processes
 from mlci.pipeline.durations import format_duration
@@ -44,15 +45,13 @@ def shell_command(shell: str | None, script: Path) -> list[str]:
     return [*words, str(script)]
 
 
-@dataclass(frozen=True)
-class StepOutcome:
+class StepOutcome(NamedTuple):
     status: str
     exit_code: int | None = None
     message: str | None = None
 
 
-@dataclass(frozen=True)
-class CommandSpec:
+class CommandSpec(NamedTuple):
     argv: list[str]
     cwd: Path
     env: dict[str, str]

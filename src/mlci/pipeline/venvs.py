@@ -26,11 +26,12 @@ import re
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 VENV_DIR = Path(".mlci") / "venvs"
 _BASE_LINK = "_mlci_executor_base.pth"
+_LAYER_PIP = "layer-pip"  # in the base: `pip` wrappers every job layer shares
 _PYTHON_NAMES = ("python", "python3", f"python{sys.version_info[0]}.{sys.version_info[1]}")
 _PIP_NAMES = ("pip", "pip3", f"pip{sys.version_info[0]}.{sys.version_info[1]}")
 
@@ -52,8 +53,7 @@ def executor_key(image: str | None, kind: str) -> str:
     return f"{label}-{python}"
 
 
-@dataclass(frozen=True)
-class JobVenv:
+class JobVenv(NamedTuple):
     prefix: Path
     base: Path
 
@@ -62,12 +62,18 @@ class JobVenv:
         return self.prefix / "bin"
 
     def environment(self, path: str) -> dict[str, str]:
-        """VIRTUAL_ENV and PATH as `activate` would set them, for the job's steps."""
-        return {"VIRTUAL_ENV": str(self.prefix), "PATH": f"{self.bin}{os.pathsep}{path}"}
+        """VIRTUAL_ENV and PATH as `activate` would set them (plus the shared `pip`
+        wrappers, which run the python of $VIRTUAL_ENV), for the job's steps."""
+        wrappers = self.base / _LAYER_PIP
+        return {
+            "VIRTUAL_ENV": str(self.prefix),
+            "PATH": os.pathsep.join([str(self.bin), str(wrappers), path]),
+        }
 
 
-def _write_layout(prefix: Path, interpreter: Path) -> None:
-    """The files that make `prefix` a virtual environment (PEP 405), without `venv`'s extras."""
+def _write_layout(prefix: Path, interpreter: Path, *, pip: bool) -> None:
+    """The files that make `prefix` a virtual environment (PEP 405), without `venv`'s extras
+    (activate scripts): a config file, links to the interpreter, site-packages."""
     bin_dir = prefix / "bin"
     bin_dir.mkdir(parents=True, exist_ok=True)
     site_packages(prefix).mkdir(parents=True, exist_ok=True)
@@ -80,10 +86,16 @@ def _write_layout(prefix: Path, interpreter: Path) -> None:
         link = bin_dir / name
         if not link.is_symlink():
             link.symlink_to(interpreter)
-    # `pip` must install into this environment, not wherever PATH would find another pip.
-    wrapper = f'#!/bin/sh\nexec "{bin_dir / "python"}" -m pip "$@"\n'
+    if pip:
+        _write_pip_wrappers(bin_dir, f'"{bin_dir / "python"}"')
+
+
+def _write_pip_wrappers(directory: Path, python: str) -> None:
+    # `pip` must install into the job's environment, not wherever PATH finds another pip.
+    directory.mkdir(parents=True, exist_ok=True)
+    wrapper = f'#!/bin/sh\nexec {python} -m pip "$@"\n'
     for name in _PIP_NAMES:
-        script = bin_dir / name
+        script = directory / name
         script.write_text(wrapper, encoding="utf-8")
         script.chmod(0o755)
 
@@ -107,13 +119,14 @@ class VenvCache:
             return prefix
         with self._locked(key) as prefix:
             if not (prefix / "pyvenv.cfg").exists():
-                _write_layout(prefix, self.interpreter)
+                _write_pip_wrappers(prefix / _LAYER_PIP, '"${VIRTUAL_ENV:?}/bin/python"')
+                _write_layout(prefix, self.interpreter, pip=True)
         return prefix
 
     def layer(self, key: str, prefix: Path) -> JobVenv:
         """A job's own environment at `prefix`, on top of the executor's base."""
         base = self.base(key)
-        _write_layout(prefix, self.interpreter)
+        _write_layout(prefix, self.interpreter, pip=False)
         # An `import` line (not a bare path) so the base's own .pth files are honoured too.
         (site_packages(prefix) / _BASE_LINK).write_text(
             f"import site; site.addsitedir({str(site_packages(base))!r})\n", encoding="utf-8"

@@ -7,8 +7,7 @@ Statuses are derived, not trusted: a workflow's status comes from its jobs', and
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from mlci.pipeline import graph
 from mlci.pipeline.state import (
@@ -29,8 +28,7 @@ from mlci.pipeline.state import (
 )
 
 
-@dataclass(frozen=True)
-class JobView:
+class JobView(NamedTuple):
     row: JobRow
     status: str
     steps: list[StepRow]
@@ -44,8 +42,7 @@ class JobView:
         return None if end is None else end - self.row.started_at
 
 
-@dataclass(frozen=True)
-class WorkflowView:
+class WorkflowView(NamedTuple):
     row: WorkflowRow
     status: str
     jobs: list[JobView]
@@ -54,8 +51,7 @@ class WorkflowView:
         return [job for job in self.jobs if job.status == ON_HOLD]
 
 
-@dataclass(frozen=True)
-class PipelineView:
+class PipelineView(NamedTuple):
     row: PipelineRow
     status: str
     workflows: list[WorkflowView]

@@ -13,8 +13,8 @@ import glob
 import os
 import shutil
 from collections.abc import Iterable
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from mlci.pipeline.errors import PipelineError
 
@@ -27,8 +27,7 @@ def _copy(source: Path, target: Path) -> None:
         shutil.copy2(source, target, follow_symlinks=False)
 
 
-@dataclass(frozen=True)
-class Workspaces:
+class Workspaces(NamedTuple):
     pipeline_dir: Path
 
     def layer(self, build: int) -> Path:
