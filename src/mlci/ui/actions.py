@@ -62,6 +62,17 @@ async def perform(request: Request, action: str, target: str, run: Run, back: st
             client_of(request),
         )
         return error_page(request, 409, str(exc))
+    except Exception as exc:  # recorded, then shown as any unexpected error is
+        await run_in_threadpool(
+            dash.audit.record,
+            who,
+            action,
+            target,
+            FAILED,
+            _detail(comment, repr(exc)[:500]),
+            client_of(request),
+        )
+        raise
     await run_in_threadpool(
         dash.audit.record, who, action, target, OK, _detail(comment, message), client_of(request)
     )

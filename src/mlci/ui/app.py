@@ -17,7 +17,7 @@ from starlette.responses import PlainTextResponse, RedirectResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from mlci.ui import auth, pages_endpoints, pages_registry, pages_session
+from mlci.ui import auth, pages_endpoints, pages_pipelines, pages_registry, pages_session
 from mlci.ui.cloud_access import CloudUnavailable
 from mlci.ui.context import Dashboard
 from mlci.ui.web import environment, error_page
@@ -31,6 +31,14 @@ ROUTES = [
     Route("/login", pages_session.login, methods=["POST"]),
     Route("/logout", pages_session.logout, methods=["POST"]),
     Route("/audit", pages_session.audit_page),
+    Route("/pipelines", pages_pipelines.pipelines_page),
+    Route("/pipelines/{number:int}", pages_pipelines.pipeline_page),
+    Route("/pipelines/{number:int}/jobs/{build:int}", pages_pipelines.job_page),
+    Route(
+        "/pipelines/{number:int}/jobs/{build:int}/{decision}",
+        pages_pipelines.job_action,
+        methods=["POST"],
+    ),
     Route("/registry", pages_registry.groups_page),
     Route("/registry/{group}", pages_registry.group_page),
     Route("/registry/{group}/{version:int}", pages_registry.version_page),

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from mlci.pipeline.database import Database
+from mlci.pipeline.state import Store
 from mlci.ui.audit import AuditLog
 from mlci.ui.auth import Sessions
 from mlci.ui.cloud_access import Clients
@@ -29,6 +30,7 @@ class Dashboard:
     configs: ConfigCache = field(init=False)
     deployments: DeploymentRecord = field(init=False)
     stopping: threading.Event = field(default_factory=threading.Event)
+    pipeline_store: Store | None = None  # opened once a pipeline has run here
 
     def __post_init__(self) -> None:
         self.audit = AuditLog(self.db)
@@ -39,6 +41,8 @@ class Dashboard:
     def close(self) -> None:
         self.stopping.set()
         self.registry.close()
+        if self.pipeline_store is not None:
+            self.pipeline_store.close()
         self.db.close()
 
 

@@ -177,7 +177,7 @@ def recreate(sm: Any, snapshot: dict[str, Any], endpoint: str) -> str:
                     "description was never recorded"
                 ) from None
             new_name = f"{base}-rollback-{stamp}-{index}"
-            sm.create_model(**_project(sm, recorded, "CreateModelInput"), ModelName=new_name)
+            sm.create_model(**{**_project(sm, recorded, "CreateModelInput"), "ModelName": new_name})
             model = new_name
         variants.append({**_project(sm, given, "ProductionVariant"), "ModelName": model})
     config_name = f"{base}-rollback-{stamp}"

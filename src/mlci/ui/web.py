@@ -97,13 +97,19 @@ def _security_headers() -> dict[str, str]:
             "form-action 'self'; frame-ancestors 'none'; base-uri 'none'; connect-src 'self'"
         ),
         "X-Content-Type-Options": "nosniff",
-        "Referrer-Policy": "no-referrer",
+        "Referrer-Policy": "same-origin",  # "no-referrer" would make Origin "null"
         "Cache-Control": "no-store",
     }
 
 
 def error_page(request: Request, status: int, message: str) -> HTMLResponse:
-    titles = {400: "Bad request", 403: "Refused", 404: "Not found", 503: "Cloud unavailable"}
+    titles = {
+        400: "Bad request",
+        403: "Refused",
+        404: "Not found",
+        409: "Could not be done",
+        503: "Cloud unavailable",
+    }
     return render(
         request, "error.html", status=status, title=titles.get(status, "Error"), message=message
     )
