@@ -134,15 +134,14 @@ class Hosting:
         with self._lock:
             slot.generation += 1
             self._routes.pop(key, None)
-        with slot.lock:
-            active, slot.active = slot.active, None
-        if active is not None:
-            threading.Thread(
-                target=self._retire,
-                args=(active, active.fleet.instances()),
-                daemon=True,
-                name="hosting-retire",
-            ).start()
+
+        def retire() -> None:
+            with slot.lock:  # after a deployment in progress has seen the new generation
+                active, slot.active = slot.active, None
+            if active is not None:
+                self._retire(active, active.fleet.instances())
+
+        threading.Thread(target=retire, daemon=True, name="hosting-remove").start()
 
     def deployment_ids(self) -> set[str]:
         with self._lock:

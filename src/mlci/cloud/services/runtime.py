@@ -130,8 +130,9 @@ class RuntimeService:
             await asyncio.sleep(RETRY_PAUSE_SECONDS)
 
     def close(self) -> None:
-        if self._hosting is not None:
-            deployer.release(self._home)
+        # The control plane shares this home's Hosting and may have started it even if nothing
+        # was ever invoked: stop its model servers now, gracefully, as the cloud stops.
+        deployer.release(self._home)
 
 
 def _pick(

@@ -212,7 +212,7 @@ class Endpoints:
         rows = self.db.query("SELECT * FROM endpoints")
         keep = set()
         for row in rows:
-            record, status = records.load(row["record"]), row["status"]
+            status = row["status"]
             if status in (er.IN_SERVICE, er.UPDATING) and row["deployment"]:
                 deployment = json.loads(row["deployment"])
                 keep.add(deployment["Id"])
@@ -229,8 +229,7 @@ class Endpoints:
                 self._update_row(
                     row["id"], lambda r, now: er.failed_creation(r, RESTART_REASON, now)
                 )
-            del record
-        if rows or self.hosting.deployments_dir.exists():
+        if rows or (self._home / "hosting").exists():
             self.hosting.sweep(keep)
 
     # outcomes, recorded by the deployment thread
