@@ -66,10 +66,10 @@ class Client:
         try:
             with self.opener.open(request, timeout=120) as response:
                 return Answer(
-                    response.status, dict(response.headers), response.read().decode("utf-8")
+                    response.status, _lower(response.headers), response.read().decode("utf-8")
                 )
         except urllib.error.HTTPError as error:
-            return Answer(error.code, dict(error.headers), error.read().decode("utf-8"))
+            return Answer(error.code, _lower(error.headers), error.read().decode("utf-8"))
 
     def get(self, path: str, **kwargs: object) -> Answer:
         return self.request("GET", path, **kwargs)  # type: ignore[arg-type]
@@ -120,3 +120,7 @@ def running_ui(repo: Path, cloud_home: Path) -> Iterator[RunningUi]:
         thread.join(timeout=20)
         dash.close()
         sock.close()
+
+
+def _lower(headers: object) -> dict[str, str]:
+    return {str(k).lower(): str(v) for k, v in headers.items()}  # type: ignore[attr-defined]
