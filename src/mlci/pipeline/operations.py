@@ -22,6 +22,7 @@ from mlci.pipeline.cloud_env import AwsProvider
 from mlci.pipeline.config import Config
 from mlci.pipeline.config_sources import values_from_record
 from mlci.pipeline.errors import PipelineError
+from mlci.pipeline.recovery import reconcile_interrupted
 from mlci.pipeline.run_context import Reporter, RunContext, Secrets
 from mlci.pipeline.state import (
     CANCELED,
@@ -216,7 +217,7 @@ def cancel(directory: Path, reporter: Reporter, number: int | None = None) -> Pi
         store.request_cancel(row.number)
         reporter.note(f"Asked process {row.runner_pid} to stop pipeline {row.number}")
         return pipeline_view(store, row.number)
-    store.reconcile_interrupted(row.number)
+    reconcile_interrupted(store, row.number)
     for workflow in store.workflows(row.number):
         pending = [j for j in store.jobs(workflow.id) if j.status in (QUEUED, ON_HOLD, RUNNING)]
         if pending:
@@ -245,7 +246,7 @@ def rerun(
     row = store.require_pipeline(number)
     if row.runner_alive:
         raise PipelineError(f"pipeline {number} is still being run by process {row.runner_pid}")
-    store.reconcile_interrupted(number)
+    reconcile_interrupted(store, number)
     view = pipeline_view(store, number, details=False)
     main = [w for w in view.workflows if w.row.kind == "main"]
     setup = [w for w in view.workflows if w.row.kind == "setup"]

@@ -26,9 +26,7 @@ from mlci.pipeline.setup_run import expand_variables
 
 @dataclass
 class Plan:
-    branch: str | None
-    revision: str
-    working_tree: bool
+    source: checkout.Source
     config_path: str
     setup: model.Pipeline
     changes: ChangesResult | None = None
@@ -54,7 +52,7 @@ def make_plan(
         working_tree=working_tree,
     )
     source, pipeline = prepared.source, prepared.pipeline
-    plan = Plan(source.branch, source.revision, source.working_tree, prepared.config_path, pipeline)
+    plan = Plan(source, prepared.config_path, pipeline)
     if not pipeline.setup:
         plan.main = pipeline
         return plan
@@ -65,26 +63,30 @@ def make_plan(
         if job.job is not None
         for step in job.job.steps
     ]
+    found = _continuation_inputs(plan, steps, since_last_run)
+    if found is not None:
+        arguments, files = found
+        plan.continuation_files = files
+        plan.main = _continuation(source, files, prepared.values, arguments)
+    return plan
+
+
+def _continuation_inputs(
+    plan: Plan, steps: list[model.Step], since_last_run: bool
+) -> tuple[dict[str, Any], tuple[str, ...]] | None:
+    """The parameters and config files the setup would continue with, if foreseeable."""
     set_parameters = [s for s in steps if isinstance(s, model.SetParameters)]
     continues = [s for s in steps if isinstance(s, model.ContinuePipeline)]
     if not continues:
         plan.notes.append("the setup jobs do not continue with a native step: cannot foresee")
-        return plan
-    arguments: dict[str, Any] = {}
-    files: tuple[str, ...] = ()
+        return None
     if set_parameters:
-        step = set_parameters[0]
-        plan.changes = _changes(source, step, since_last_run)
-        arguments, files = plan.changes.parameters, plan.changes.config_files
-    elif continues[0].parameters.strip().startswith("{"):
-        arguments = json.loads(continues[0].parameters)
-        files = (continues[0].configuration_path,)
-    else:
-        plan.notes.append("the continuation's parameters come from a command: cannot foresee")
-        return plan
-    plan.continuation_files = files
-    plan.main = _continuation(source, files, prepared.values, arguments)
-    return plan
+        plan.changes = _changes(plan.source, set_parameters[0], since_last_run)
+        return plan.changes.parameters, plan.changes.config_files
+    if continues[0].parameters.strip().startswith("{"):
+        return json.loads(continues[0].parameters), (continues[0].configuration_path,)
+    plan.notes.append("the continuation's parameters come from a command: cannot foresee")
+    return None
 
 
 def _changes(
@@ -143,9 +145,9 @@ def _workflows(pipeline: model.Pipeline) -> list[dict[str, Any]]:
 def plan_json(plan: Plan) -> dict[str, Any]:
     changes = plan.changes
     return {
-        "branch": plan.branch,
-        "revision": plan.revision,
-        "working_tree": plan.working_tree,
+        "branch": plan.source.branch,
+        "revision": plan.source.revision,
+        "working_tree": plan.source.working_tree,
         "config_path": plan.config_path,
         "setup": _workflows(plan.setup) if plan.setup.setup else None,
         "changes": None
@@ -171,8 +173,9 @@ def plan_json(plan: Plan) -> dict[str, Any]:
 
 
 def plan_lines(plan: Plan) -> list[str]:
-    tree = " (working tree)" if plan.working_tree else ""
-    lines = [f"Plan for {plan.branch} at {plan.revision[:12]}{tree}, {plan.config_path}"]
+    source = plan.source
+    tree = " (working tree)" if source.working_tree else ""
+    lines = [f"Plan for {source.branch} at {source.revision[:12]}{tree}, {plan.config_path}"]
     if plan.changes is not None:
         changes = plan.changes
         lines.append(f"  {changes.comparison.describe()}")

@@ -6,7 +6,7 @@ workflow rows (attempt + 1) to the same pipeline; the previous attempt stays, su
 
 The process running a pipeline holds its lease (pid + process start time). A pipeline whose
 rows say "running" while its lease holder is gone was interrupted (SIGKILL, power cut);
-`interrupted_view` and `reconcile_interrupted` say so without guessing.
+`effective_status` and `recovery.reconcile_interrupted` say so without guessing.
 """
 
 from __future__ import annotations
@@ -16,231 +16,61 @@ import time
 import uuid
 from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any
 
 from mlci.pipeline import processes
 from mlci.pipeline.database import Database
 from mlci.pipeline.errors import PipelineError
-
-STATE_DIR = ".mlci"
-DB_FILE = "state.db"
-
-# Job statuses. Terminal ones never change again within an attempt.
-QUEUED, RUNNING, ON_HOLD = "queued", "running", "on_hold"
-SUCCESS, FAILED, CANCELED, NOT_RUN, INTERRUPTED = (
-    "success",
-    "failed",
-    "canceled",
-    "not_run",
-    "interrupted",
+from mlci.pipeline.state_schema import (
+    CANCELED,
+    DB_FILE,
+    ERRORED,
+    FAILED,
+    INTERRUPTED,
+    MIGRATIONS,
+    NOT_RUN,
+    ON_HOLD,
+    QUEUED,
+    RUNNING,
+    STATE_DIR,
+    SUCCESS,
+    TERMINAL,
+    ArtifactRow,
+    JobRow,
+    NewPipeline,
+    PipelineRow,
+    StepRow,
+    WorkflowRow,
+    effective_status,
+    job_row,
+    pipeline_row,
+    step_row,
+    workflow_row,
 )
-TERMINAL = frozenset({SUCCESS, FAILED, CANCELED, NOT_RUN, INTERRUPTED})
-# Pipeline and workflow statuses add: errored (the config could not be continued).
-ERRORED = "errored"
 
-MIGRATIONS = [
-    """
-    CREATE TABLE pipelines (
-        number INTEGER PRIMARY KEY,
-        id TEXT NOT NULL UNIQUE,
-        branch TEXT,
-        tag TEXT,
-        revision TEXT NOT NULL,
-        working_tree INTEGER NOT NULL DEFAULT 0,
-        config_path TEXT NOT NULL,
-        arguments TEXT NOT NULL,
-        pipeline_values TEXT NOT NULL,
-        continuation TEXT,
-        main_created INTEGER NOT NULL DEFAULT 0,
-        error TEXT,
-        created_at REAL NOT NULL,
-        runner_pid INTEGER,
-        runner_token TEXT,
-        cancel_requested INTEGER NOT NULL DEFAULT 0
-    );
-    CREATE TABLE workflows (
-        id TEXT PRIMARY KEY,
-        pipeline INTEGER NOT NULL REFERENCES pipelines(number),
-        name TEXT NOT NULL,
-        kind TEXT NOT NULL,
-        attempt INTEGER NOT NULL,
-        superseded INTEGER NOT NULL DEFAULT 0,
-        status TEXT NOT NULL,
-        created_at REAL NOT NULL,
-        stopped_at REAL
-    );
-    CREATE INDEX workflows_by_pipeline ON workflows(pipeline);
-    CREATE TABLE jobs (
-        build_num INTEGER PRIMARY KEY AUTOINCREMENT,
-        id TEXT NOT NULL UNIQUE,
-        workflow TEXT NOT NULL REFERENCES workflows(id),
-        position INTEGER NOT NULL,
-        name TEXT NOT NULL,
-        type TEXT NOT NULL,
-        status TEXT NOT NULL,
-        message TEXT,
-        queued_at REAL NOT NULL,
-        started_at REAL,
-        stopped_at REAL,
-        approved_by TEXT,
-        approved_at REAL,
-        carried_from INTEGER,
-        process_groups TEXT
-    );
-    CREATE INDEX jobs_by_workflow ON jobs(workflow);
-    CREATE TABLE steps (
-        job INTEGER NOT NULL REFERENCES jobs(build_num),
-        position INTEGER NOT NULL,
-        name TEXT NOT NULL,
-        status TEXT NOT NULL,
-        background INTEGER NOT NULL DEFAULT 0,
-        exit_code INTEGER,
-        message TEXT,
-        started_at REAL,
-        stopped_at REAL,
-        PRIMARY KEY (job, position)
-    );
-    CREATE TABLE artifacts (
-        job INTEGER NOT NULL REFERENCES jobs(build_num),
-        kind TEXT NOT NULL,
-        path TEXT NOT NULL,
-        size INTEGER NOT NULL
-    );
-    """,
+__all__ = [
+    "CANCELED",
+    "DB_FILE",
+    "ERRORED",
+    "FAILED",
+    "INTERRUPTED",
+    "MIGRATIONS",
+    "NOT_RUN",
+    "ON_HOLD",
+    "QUEUED",
+    "RUNNING",
+    "STATE_DIR",
+    "SUCCESS",
+    "TERMINAL",
+    "ArtifactRow",
+    "JobRow",
+    "NewPipeline",
+    "PipelineRow",
+    "StepRow",
+    "Store",
+    "WorkflowRow",
+    "effective_status",
 ]
-
-
-class PipelineRow(NamedTuple):
-    number: int
-    id: str
-    branch: str | None
-    tag: str | None
-    revision: str
-    working_tree: bool
-    config_path: str
-    arguments: dict[str, Any]
-    pipeline_values: dict[str, Any]
-    continuation: dict[str, Any] | None
-    main_created: bool  # the (continued) config's workflows exist, possibly none
-    error: str | None
-    created_at: float
-    runner_pid: int | None
-    runner_token: str | None
-    cancel_requested: bool
-
-    @property
-    def runner_alive(self) -> bool:
-        return processes.is_alive(self.runner_pid, self.runner_token)
-
-
-class WorkflowRow(NamedTuple):
-    id: str
-    pipeline: int
-    name: str
-    kind: str  # "setup" or "main"
-    attempt: int
-    superseded: bool
-    status: str
-    created_at: float
-    stopped_at: float | None
-
-
-class JobRow(NamedTuple):
-    build_num: int
-    id: str
-    workflow: str
-    position: int
-    name: str
-    type: str
-    status: str
-    message: str | None
-    queued_at: float
-    started_at: float | None
-    stopped_at: float | None
-    approved_by: str | None
-    approved_at: float | None
-    carried_from: int | None
-    process_groups: list[list[Any]]
-
-    @property
-    def is_approval(self) -> bool:
-        return self.type == "approval"
-
-
-class StepRow(NamedTuple):
-    job: int
-    position: int
-    name: str
-    status: str
-    background: bool
-    exit_code: int | None
-    message: str | None
-    started_at: float | None
-    stopped_at: float | None
-
-
-class ArtifactRow(NamedTuple):
-    job: int
-    kind: str  # "artifact" or "test-results"
-    path: str
-    size: int
-
-
-def _pipeline(row: Any) -> PipelineRow:
-    return PipelineRow(
-        number=row["number"],
-        id=row["id"],
-        branch=row["branch"],
-        tag=row["tag"],
-        revision=row["revision"],
-        working_tree=bool(row["working_tree"]),
-        config_path=row["config_path"],
-        arguments=json.loads(row["arguments"]),
-        pipeline_values=json.loads(row["pipeline_values"]),
-        continuation=json.loads(row["continuation"]) if row["continuation"] else None,
-        main_created=bool(row["main_created"]),
-        error=row["error"],
-        created_at=row["created_at"],
-        runner_pid=row["runner_pid"],
-        runner_token=row["runner_token"],
-        cancel_requested=bool(row["cancel_requested"]),
-    )
-
-
-def _workflow(row: Any) -> WorkflowRow:
-    return WorkflowRow(
-        row["id"],
-        row["pipeline"],
-        row["name"],
-        row["kind"],
-        row["attempt"],
-        bool(row["superseded"]),
-        row["status"],
-        row["created_at"],
-        row["stopped_at"],
-    )
-
-
-def _job(row: Any) -> JobRow:
-    values = dict(row)
-    values["process_groups"] = json.loads(row["process_groups"] or "[]")
-    return JobRow(**values)
-
-
-def _step(row: Any) -> StepRow:
-    values = dict(row)
-    values["background"] = bool(values["background"])
-    return StepRow(**values)
-
-
-class NewPipeline(NamedTuple):
-    id: str
-    branch: str | None
-    tag: str | None
-    revision: str
-    working_tree: bool
-    config_path: str
-    arguments: dict[str, Any]
 
 
 class Store:
@@ -285,7 +115,7 @@ class Store:
 
     def pipeline(self, number: int) -> PipelineRow | None:
         row = self.db.query_one("SELECT * FROM pipelines WHERE number = ?", (number,))
-        return _pipeline(row) if row else None
+        return pipeline_row(row) if row else None
 
     def require_pipeline(self, number: int) -> PipelineRow:
         found = self.pipeline(number)
@@ -298,7 +128,7 @@ class Store:
 
     def pipelines(self, limit: int = 20) -> list[PipelineRow]:
         rows = self.db.query("SELECT * FROM pipelines ORDER BY number DESC LIMIT ?", (limit,))
-        return [_pipeline(row) for row in rows]
+        return [pipeline_row(row) for row in rows]
 
     def latest_pipeline(self) -> PipelineRow | None:
         rows = self.pipelines(1)
@@ -348,7 +178,7 @@ class Store:
         """Take the pipeline for this process; None if another live process holds it."""
         token = processes.start_token(pid)
         with self.db.write() as conn:
-            row = _pipeline(
+            row = pipeline_row(
                 conn.execute("SELECT * FROM pipelines WHERE number = ?", (number,)).fetchone()
             )
             if row.runner_pid not in (None, pid) and row.runner_alive:
@@ -399,35 +229,29 @@ class Store:
                 " VALUES (?, ?, ?, ?, ?, ?, ?)",
                 (workflow_id, pipeline, name, kind, (previous or 0) + 1, RUNNING, now),
             )
-            for position, (job_name, job_type) in enumerate(jobs):
-                old = carried.get(job_name)
-                conn.execute(
-                    "INSERT INTO jobs (id, workflow, position, name, type, status, message,"
-                    " queued_at, started_at, stopped_at, approved_by, approved_at, carried_from)"
-                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            conn.executemany(
+                "INSERT INTO jobs (id, workflow, position, name, type, status, message,"
+                " queued_at, started_at, stopped_at, approved_by, approved_at, carried_from)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [
                     (
                         str(uuid.uuid4()),
                         workflow_id,
                         position,
                         job_name,
                         job_type,
-                        old.status if old else QUEUED,
-                        old.message if old else None,
-                        now,
-                        old.started_at if old else None,
-                        old.stopped_at if old else None,
-                        old.approved_by if old else None,
-                        old.approved_at if old else None,
-                        (old.carried_from or old.build_num) if old else None,
-                    ),
-                )
+                        *_carried_columns(carried.get(job_name), now),
+                    )
+                    for position, (job_name, job_type) in enumerate(jobs)
+                ],
+            )
         return self.require_workflow(workflow_id)
 
     def require_workflow(self, workflow_id: str) -> WorkflowRow:
         row = self.db.query_one("SELECT * FROM workflows WHERE id = ?", (workflow_id,))
         if row is None:
             raise PipelineError(f"there is no workflow {workflow_id}")
-        return _workflow(row)
+        return workflow_row(row)
 
     def workflows(self, pipeline: int, *, current: bool = True) -> list[WorkflowRow]:
         """The pipeline's workflows in creation order (setup first); current attempts only
@@ -436,7 +260,7 @@ class Store:
         if current:
             sql += " AND superseded = 0"
         rows = self.db.query(sql + " ORDER BY created_at, rowid", (pipeline,))
-        return [_workflow(row) for row in rows]
+        return [workflow_row(row) for row in rows]
 
     def set_workflow_status(self, workflow_id: str, status: str) -> None:
         stopped = None if status in (RUNNING, ON_HOLD) else time.time()
@@ -450,13 +274,13 @@ class Store:
         rows = self.db.query(
             "SELECT * FROM jobs WHERE workflow = ? ORDER BY position", (workflow_id,)
         )
-        return [_job(row) for row in rows]
+        return [job_row(row) for row in rows]
 
     def job(self, build_num: int) -> JobRow:
         row = self.db.query_one("SELECT * FROM jobs WHERE build_num = ?", (build_num,))
         if row is None:
             raise PipelineError(f"there is no job {build_num}")
-        return _job(row)
+        return job_row(row)
 
     def start_job(self, build_num: int) -> None:
         with self.db.write() as conn:
@@ -545,7 +369,7 @@ class Store:
 
     def steps(self, job: int) -> list[StepRow]:
         rows = self.db.query("SELECT * FROM steps WHERE job = ? ORDER BY position", (job,))
-        return [_step(row) for row in rows]
+        return [step_row(row) for row in rows]
 
     def add_artifact(self, job: int, kind: str, path: str, size: int) -> None:
         with self.db.write() as conn:
@@ -558,47 +382,23 @@ class Store:
         rows = self.db.query("SELECT * FROM artifacts WHERE job = ? ORDER BY rowid", (job,))
         return [ArtifactRow(r["job"], r["kind"], r["path"], r["size"]) for r in rows]
 
-    # --- after a crash --------------------------------------------------------------------
 
-    def reconcile_interrupted(self, number: int) -> list[JobRow]:
-        """Mark what a dead runner left running or queued as interrupted; the jobs touched.
-
-        Only when no live process holds the pipeline. Process groups the dead runner's steps
-        left behind are killed (after checking they are still the recorded processes)."""
-        row = self.require_pipeline(number)
-        if row.runner_alive:
-            return []
-        touched: list[JobRow] = []
-        for workflow in self.workflows(number):
-            if workflow.status not in (RUNNING, ON_HOLD):
-                continue
-            jobs = self.jobs(workflow.id)
-            stale = [job for job in jobs if job.status in (RUNNING, QUEUED)]
-            if not stale and workflow.status == ON_HOLD:
-                continue
-            for job in stale:
-                _kill_leftovers(job.process_groups)
-            self.finish_jobs(
-                (job.build_num, INTERRUPTED, "the runner stopped (killed?) before this ended")
-                for job in stale
-            )
-            touched.extend(stale)
-            if stale:
-                self.set_workflow_status(workflow.id, INTERRUPTED)
-        return touched
-
-
-def _kill_leftovers(groups: list[list[Any]]) -> None:
-    for pgid, token in groups:
-        if processes.is_alive(int(pgid), str(token)):
-            processes.kill_group(int(pgid))
-
-
-def effective_status(stored: str, runner_alive: bool) -> str:
-    """What a stored workflow/job status means now: running without a runner is interrupted."""
-    if stored in (RUNNING, QUEUED) and not runner_alive:
-        return INTERRUPTED
-    return stored
+def _carried_columns(old: JobRow | None, now: float) -> tuple[Any, ...]:
+    """status, message, queued_at, started_at, stopped_at, approved_by, approved_at,
+    carried_from of a new job row: fresh, or carried over from `old` (rerun from failed)."""
+    if old is None:
+        return (QUEUED, None, now, None, None, None, None, None)
+    origin = old.carried_from or old.build_num
+    return (
+        old.status,
+        old.message,
+        now,
+        old.started_at,
+        old.stopped_at,
+        old.approved_by,
+        old.approved_at,
+        origin,
+    )
 
 
 def _ensure_ignored(root: Path) -> None:
