@@ -7,6 +7,7 @@ session to the login form; actions check the session and CSRF token themselves
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import Any
 
@@ -80,7 +81,23 @@ class Guard:
                 response = RedirectResponse(f"/login?next={quote(wanted)}", status_code=303)
                 await response(scope, receive, send)
                 return
-        await self.app(scope, receive, send)
+        await self.app(scope, receive, _timed(send, time.perf_counter()))
+
+
+def _timed(send: Any, started: float) -> Any:
+    """`send` that adds the server's time to the response (Server-Timing, in ms)."""
+
+    async def send_timed(message: dict[str, Any]) -> None:
+        if message["type"] == "http.response.start":
+            spent = (time.perf_counter() - started) * 1000
+            headers = [
+                *message.get("headers", []),
+                (b"server-timing", f"app;dur={spent:.1f}".encode()),
+            ]
+            message = {**message, "headers": headers}
+        await send(message)
+
+    return send_timed
 
 
 async def _http_error(request: Request, exc: Exception) -> Response:
