@@ -3,6 +3,8 @@ their status transitions and every error they answer."""
 
 from __future__ import annotations
 
+import re
+import threading
 import time
 from datetime import timedelta
 
@@ -238,6 +240,56 @@ def test_endpoint_errors_are_sagemakers(cloud: RunningCloud) -> None:
             sagemaker.update_endpoint_weights_and_capacities(
                 EndpointName=name, DesiredWeightsAndCapacities=[{"VariantName": "AllTraffic"}]
             )
+        assert sagemaker.describe_endpoint(EndpointName=name)["EndpointStatus"] == "InService"
+
+
+def test_shadow_variants_are_refused_by_name(cloud: RunningCloud) -> None:
+    model_name = create_model(cloud, upload(cloud, abalone_model().tarball))
+    config = unique("shadowed")
+    sagemaker = cloud.client("sagemaker")
+    sagemaker.create_endpoint_config(
+        EndpointConfigName=config,
+        ProductionVariants=[variant(model_name)],
+        ShadowProductionVariants=[variant(model_name, "Shadow")],
+    )
+    with pytest.raises(ClientError, match="mlci cloud does not serve ShadowProductionVariants"):
+        sagemaker.create_endpoint(EndpointName=unique("e"), EndpointConfigName=config)
+
+
+def test_a_second_update_while_one_is_in_progress_is_refused(cloud: RunningCloud) -> None:
+    model = abalone_model()
+    sagemaker = cloud.client("sagemaker")
+    refusals = []
+    with endpoint(cloud, config_for(cloud, model)) as name:
+        # A resize takes a fraction of a second; try until a second call lands inside one.
+        for attempt in range(10):
+            count = 2 if attempt % 2 == 0 else 1
+            resize = threading.Thread(
+                target=sagemaker.update_endpoint_weights_and_capacities,
+                kwargs={
+                    "EndpointName": name,
+                    "DesiredWeightsAndCapacities": [
+                        {"VariantName": "AllTraffic", "DesiredInstanceCount": count}
+                    ],
+                },
+            )
+            resize.start()
+            while sagemaker.describe_endpoint(EndpointName=name)["EndpointStatus"] != "Updating":
+                if not resize.is_alive():
+                    break
+            try:
+                sagemaker.update_endpoint_weights_and_capacities(
+                    EndpointName=name,
+                    DesiredWeightsAndCapacities=[
+                        {"VariantName": "AllTraffic", "DesiredWeight": 2.0}
+                    ],
+                )
+            except ClientError as error:
+                refusals.append(error.response["Error"]["Message"])
+            resize.join()
+            if refusals:
+                break
+        assert refusals and re.fullmatch(r'Cannot update in-progress endpoint ".*"\.', refusals[0])
         assert sagemaker.describe_endpoint(EndpointName=name)["EndpointStatus"] == "InService"
 
 

@@ -142,6 +142,16 @@ def test_header_values_must_be_visible_ascii(cloud: RunningCloud, name: str) -> 
     assert b"X-Amzn-SageMaker-Custom-Attributes must hold visible US-ASCII characters" in body
 
 
+def test_custom_attributes_longer_than_1024_characters_are_refused(runtime: Any, name: str) -> None:
+    with pytest.raises(runtime.exceptions.ValidationError, match="longer than 1024 characters"):
+        runtime.invoke_endpoint(
+            EndpointName=name,
+            Body=b"1,2,3,4,5,6,7,8",
+            ContentType="text/csv",
+            CustomAttributes="a" * 1025,
+        )
+
+
 def test_unsigned_invocations_are_refused(cloud: RunningCloud, name: str) -> None:
     parts = urlsplit(cloud.url)
     connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)

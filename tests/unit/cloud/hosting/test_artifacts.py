@@ -116,6 +116,20 @@ def test_an_uncompressed_prefix_is_copied_object_by_object(s3: S3Access, tmp_pat
     ]
 
 
+def test_one_uncompressed_object_is_linked_under_its_own_name(s3: S3Access, tmp_path: Path) -> None:
+    _put(s3, tmp_path, "m/xgboost-model", b"model bytes")
+    data = {
+        "S3Uri": "s3://models/m/xgboost-model",
+        "S3DataType": "S3Object",
+        "CompressionType": "None",
+    }
+    destination = tmp_path / "served"
+    fetch(
+        s3, model_source([{"Image": IMAGE, "ModelDataSource": {"S3DataSource": data}}]), destination
+    )
+    assert (destination / "xgboost-model").read_bytes() == b"model bytes"
+
+
 def test_keys_that_would_escape_the_folder_are_refused(s3: S3Access, tmp_path: Path) -> None:
     _put(s3, tmp_path, "m/v1/../../escape", b"x")
     data = {"S3Uri": "s3://models/m/v1/", "S3DataType": "S3Prefix", "CompressionType": "None"}
