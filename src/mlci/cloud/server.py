@@ -20,6 +20,7 @@ SERVICE_MODULES = (
     "mlci.cloud.services.logs",
     "mlci.cloud.services.sagemaker",
     "mlci.cloud.services.runtime",
+    "mlci.cloud.services.monitoring",
 )
 SERVER_FILE = "server.json"
 

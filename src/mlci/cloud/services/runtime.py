@@ -19,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import json
 import re
+import time
 from pathlib import Path
 from urllib.parse import unquote
 
@@ -28,6 +29,7 @@ from mlci.cloud.hosting import deployer
 from mlci.cloud.hosting.deployer import Hosting
 from mlci.cloud.hosting.router import EndpointRoute, Instance, Routing, RoutingError
 from mlci.cloud.hosting.upstream import UpstreamError, UpstreamResponse, UpstreamTimeout
+from mlci.cloud.hosting.usage import usage_for
 from mlci.cloud.http import Request, Response
 from mlci.cloud.service import Context, Service
 
@@ -79,7 +81,11 @@ class RuntimeService:
         headers = _forwarded_headers(request)
         target = request.header("x-amzn-sagemaker-target-variant")
         key = (ctx.region, name.lower())
+        started = time.perf_counter()
         variant, answer = await self._forward(key, name, ctx, target, headers, request.body.read())
+        usage_for(self._home).record(  # for CloudWatch's AWS/SageMaker metrics
+            ctx.region, name, variant, time.perf_counter() - started, answer.status
+        )
         if answer.status != 200:
             return model_error(answer)
         reply = [
