@@ -4,6 +4,7 @@ runtime's ValidationError for requests it will not forward. After each, the endp
 from __future__ import annotations
 
 import http.client
+import socket
 from collections.abc import Iterator
 from typing import Any
 from urllib.parse import urlsplit
@@ -91,6 +92,26 @@ def test_a_body_over_6_mb_is_refused_before_the_model(runtime: Any, name: str) -
         match=rf"payload of {len(body)} bytes exceeds the InvokeEndpoint limit",
     ):
         runtime.invoke_endpoint(EndpointName=name, Body=body, ContentType="text/csv")
+
+
+def test_a_body_declared_far_over_the_limit_is_refused_before_it_is_read(
+    cloud: RunningCloud, name: str
+) -> None:
+    parts = urlsplit(cloud.url)
+    scope = f"{cloud.access_key}/20260101/{cloud.region}/sagemaker/aws4_request"
+    head = (
+        f"POST /endpoints/{name}/invocations HTTP/1.1\r\nHost: {parts.netloc}\r\n"
+        f"Authorization: AWS4-HMAC-SHA256 Credential={scope}, SignedHeaders=host, Signature=00\r\n"
+        "Content-Type: text/csv\r\nContent-Length: 20000000\r\n\r\n"
+    )
+    with socket.create_connection((parts.hostname, parts.port), timeout=30) as sock:
+        sock.sendall(head.encode())  # and not one byte of the 20 MB
+        reply = b""
+        while chunk := sock.recv(65536):
+            reply += chunk
+    assert reply.startswith(b"HTTP/1.1 400")
+    assert b'"__type": "ValidationError"' in reply or b'"__type":"ValidationError"' in reply
+    assert b"exceeds the limit" in reply
 
 
 def test_an_unknown_endpoint_is_sagemakers_validation_error(
