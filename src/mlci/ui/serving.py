@@ -15,7 +15,8 @@ from mlci.ui.context import Dashboard
 from mlci.ui.endpoints import EndpointInfo, endpoint_info, list_endpoint_names
 
 _PACKAGE_ARN = re.compile(r"^arn:[^:]+:sagemaker:[^:]*:\d*:model-package/([^/]+)/(\d+)$")
-WATCH_SECONDS = 2.0
+WATCH_SECONDS = 2.0  # endpoints: often, so a deployment is recorded before the next one
+REGISTRY_EVERY = 5  # the registry pass (10 calls per 1,000 versions) every fifth tick
 
 
 def package_version(arn: str) -> tuple[str, int] | None:
@@ -69,22 +70,27 @@ def watch(dash: Dashboard) -> threading.Thread:
     """A daemon thread: record deployments as they happen, refresh the registry index."""
 
     def loop() -> None:
-        while not dash.stopping.wait(WATCH_SECONDS):
-            watch_once(dash)
+        tick = 0
+        while True:
+            watch_once(dash, registry=tick % REGISTRY_EVERY == 0)
+            tick += 1
+            if dash.stopping.wait(WATCH_SECONDS):
+                return
 
     thread = threading.Thread(target=loop, name="ui-watch", daemon=True)
     thread.start()
     return thread
 
 
-def watch_once(dash: Dashboard) -> None:
+def watch_once(dash: Dashboard, registry: bool = True) -> None:
     from botocore.exceptions import BotoCoreError, ClientError
 
     from mlci.ui.cloud_access import CloudUnavailable
 
     try:
         all_endpoints(dash)
-        dash.registry.refresh_all()
+        if registry:
+            dash.registry.refresh_all()
     except CloudUnavailable:
         pass
     except (BotoCoreError, ClientError, OSError):

@@ -93,6 +93,8 @@ def test_approve_deploy_compare_reject_roll_back(
         row = page.locator("tr", has_text="abalone-model")
         assert "InService" in row.inner_text()
         assert "abalone-model v1" in row.inner_text()
+        # The deploy job's smoke test invoked it: CloudWatch's figures show it.
+        assert "Invocation figures unavailable" not in page.inner_text("main")
         shot(page, tmp_path, "endpoints")
 
         # A second version, on a branch, compared with the one serving now, then rejected.
