@@ -42,7 +42,7 @@ def build_wheel(directory: Path, version: str) -> Path:
 
 INSTALL = (
     'pip install --quiet --no-index --no-deps "$WHEELS/{p}-{v}-py3-none-any.whl"'
-    ' && python -c "import {p}; assert {p}.VERSION == \'{v}\', {p}.VERSION;'
+    " && python -c \"import {p}; assert {p}.VERSION == '{v}', {p}.VERSION;"
     " print('have', {p}.VERSION)\""
 )
 
