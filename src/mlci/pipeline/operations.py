@@ -94,7 +94,7 @@ def driving(
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
-        store.release(row.number, os.getpid())
+        store.release(row.number, os.getpid())  # no-op when already released
 
 
 def _drive(
@@ -108,7 +108,12 @@ def _drive(
     with driving(root, store, row, reporter, options) as (ctx, signals):
         if config is not None:  # loaded by this process already: compile, do not reload
             ctx.configs["setup"] = config
-        pipeline_runner.drive(ctx)
+        while True:
+            pipeline_runner.drive(ctx)
+            # Leave only if nothing this run left on hold was approved in the meantime.
+            held = () if ctx.cancel.is_set() else ctx.held
+            if store.release(row.number, os.getpid(), held):
+                break
     return Outcome(pipeline_view(store, row.number), signals[0] if signals else None)
 
 
@@ -197,10 +202,10 @@ def approve(
     import getpass
 
     who = user or getpass.getuser()
-    if not store.approve_job(held.build_num, who):
+    approved, row = store.approve_held(held.build_num, who)
+    if not approved:
         raise PipelineError(f"{held.describe()} is no longer on hold")
     reporter.note(f"Approved {held.describe()} as {who}")
-    row = store.require_pipeline(held.pipeline)
     if row.runner_alive:
         reporter.note(f"Process {row.runner_pid} is running pipeline {row.number}; it goes on")
         return held, None

@@ -82,6 +82,9 @@ class RunContext:
     # Loaded or compiled already by this process: "setup" Config, "main" Pipeline.
     configs: dict[str, Config] = field(default_factory=dict)
     compiled: dict[str, model.Pipeline] = field(default_factory=dict)
+    # Approval jobs this process last saw on hold (their build numbers): if one of them is
+    # approved by the time the process would leave, it stays and goes on.
+    held: set[int] = field(default_factory=set)
 
     def __post_init__(self) -> None:
         self.trash = Trash(self.root)

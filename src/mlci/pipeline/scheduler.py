@@ -180,6 +180,12 @@ class Scheduler:
     def _record_workflows(self) -> None:
         for run in self.runs:
             self.ctx.store.set_workflow_status(run.row.id, run.status)
+            for name, status in run.statuses.items():
+                build = run.rows[name].build_num
+                if status == ON_HOLD:
+                    self.ctx.held.add(build)
+                else:
+                    self.ctx.held.discard(build)
         self._report_workflows()
 
 

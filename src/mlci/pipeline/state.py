@@ -190,13 +190,27 @@ class Store:
             )
         return self.require_pipeline(number)
 
-    def release(self, number: int, pid: int) -> None:
+    def release(self, number: int, pid: int, watched: Iterable[int] = ()) -> bool:
+        """Give the pipeline up, unless one of the `watched` holds (those this runner left
+        on hold) was approved meanwhile: False then, and the runner must go on. Approvals
+        check for a live runner in their own transaction (`approve_held`), so an approval
+        is never left for a runner that is just leaving."""
+        watched = list(watched)
         with self.db.write() as conn:
+            if watched:
+                marks = ", ".join("?" * len(watched))
+                moved = conn.execute(
+                    f"SELECT count(*) FROM jobs WHERE build_num IN ({marks}) AND status != ?",
+                    (*watched, ON_HOLD),
+                ).fetchone()[0]
+                if moved:
+                    return False
             conn.execute(
                 "UPDATE pipelines SET runner_pid = NULL, runner_token = NULL"
                 " WHERE number = ? AND runner_pid = ?",
                 (number, pid),
             )
+        return True
 
     # --- workflows and jobs --------------------------------------------------------------
 
@@ -317,6 +331,11 @@ class Store:
 
     def approve_job(self, build_num: int, user: str) -> bool:
         """Record the approval; False if the job was no longer on hold."""
+        return self.approve_held(build_num, user)[0]
+
+    def approve_held(self, build_num: int, user: str) -> tuple[bool, PipelineRow]:
+        """(approved?, the pipeline as it is now) in one transaction, so that whether a live
+        runner will pick the approval up is decided without a race (see `release`)."""
         now = time.time()
         with self.db.write() as conn:
             changed = conn.execute(
@@ -324,7 +343,14 @@ class Store:
                 " WHERE build_num = ? AND status = ?",
                 (SUCCESS, user, now, now, build_num, ON_HOLD),
             ).rowcount
-        return changed == 1
+            pipeline = pipeline_row(
+                conn.execute(
+                    "SELECT p.* FROM pipelines p JOIN workflows w ON w.pipeline = p.number"
+                    " JOIN jobs j ON j.workflow = w.id WHERE j.build_num = ?",
+                    (build_num,),
+                ).fetchone()
+            )
+        return changed == 1, pipeline
 
     def set_process_groups(self, build_num: int, groups: list[list[Any]]) -> None:
         with self.db.write() as conn:

@@ -136,3 +136,22 @@ def test_effective_status() -> None:
     assert effective_status(RUNNING, runner_alive=True) == RUNNING
     assert effective_status(ON_HOLD, runner_alive=False) == ON_HOLD
     assert effective_status(NOT_RUN, runner_alive=False) == NOT_RUN
+
+
+def test_a_runner_does_not_leave_while_an_approval_it_left_on_hold_was_given(
+    tmp_path: Path,
+) -> None:
+    store = Store(tmp_path)
+    number = new(store)
+    workflow = store.create_workflow(number, "w", "main", [("hold", "approval")])
+    (hold,) = store.jobs(workflow.id)
+    store.hold_job(hold.build_num)
+    store.acquire(number, os.getpid())
+
+    approved, row = store.approve_held(hold.build_num, "reviewer")
+
+    assert approved and row.runner_alive  # the approver leaves it to this runner...
+    assert store.release(number, os.getpid(), [hold.build_num]) is False  # ...which stays
+    assert store.require_pipeline(number).runner_pid == os.getpid()
+    assert store.release(number, os.getpid(), []) is True
+    assert store.require_pipeline(number).runner_pid is None
