@@ -7,11 +7,12 @@ or world-readable secret behind.
 from __future__ import annotations
 
 import json
-import os
 import secrets
 import string
 from dataclasses import asdict, dataclass
 from pathlib import Path
+
+from mlci.files import write_atomically
 
 FILE_NAME = "credentials.json"
 DEFAULT_REGION = "us-east-1"
@@ -57,12 +58,4 @@ def load(path: Path) -> Credentials:
 
 
 def write(path: Path, creds: Credentials) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w") as out:
-        json.dump(asdict(creds), out)
-        out.flush()
-        os.fsync(out.fileno())
-    os.chmod(tmp, 0o600)
-    os.replace(tmp, path)
+    write_atomically(path, json.dumps(asdict(creds)), mode=0o600)

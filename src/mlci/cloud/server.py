@@ -12,6 +12,7 @@ from pathlib import Path
 from mlci.cloud import credentials
 from mlci.cloud.app import CloudApp
 from mlci.cloud.service import Service
+from mlci.files import write_atomically
 
 # module that builds each service; each exposes create(home: Path) -> Service
 SERVICE_MODULES = (
@@ -72,7 +73,7 @@ def serve(home: Path, host: str, port: int) -> None:
         "host": host,
         "port": actual_port,
     }
-    _write_json(home / SERVER_FILE, info)
+    write_atomically(home / SERVER_FILE, json.dumps(info))
     config = uvicorn.Config(
         app,
         lifespan="on",
@@ -86,9 +87,3 @@ def serve(home: Path, host: str, port: int) -> None:
         uvicorn.Server(config).run(sockets=[sock])
     finally:
         (home / SERVER_FILE).unlink(missing_ok=True)
-
-
-def _write_json(path: Path, data: dict[str, object]) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(json.dumps(data))
-    os.replace(tmp, path)

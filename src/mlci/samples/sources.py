@@ -6,14 +6,13 @@ entry or a different version of a file never reaches the sample bucket.
 
 from __future__ import annotations
 
-import os
-import tempfile
 import urllib.error
 import urllib.request
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from mlci.files import write_atomically
 from mlci.samples.datasets import ABALONE, CHURN, DATASETS, Dataset, verified
 from mlci.samples.errors import ChecksumMismatch, SamplesError, SamplesUnavailable
 
@@ -103,18 +102,3 @@ def download(dataset: Dataset, timeout: float) -> bytes:
         f"cannot download {dataset.file_name} from {dataset.origin_url}: {reason}; "
         "to work offline, " + FOLDER_HINT.format(names=dataset.file_name)
     )
-
-
-def write_atomically(path: Path, data: bytes) -> None:
-    """Temp file in the same folder, fsync, rename: a crash never leaves half a file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as out:
-            out.write(data)
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise

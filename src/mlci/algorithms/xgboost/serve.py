@@ -31,8 +31,8 @@ from pathlib import Path
 from typing import Any
 
 from mlci.algorithms.errors import ModelError
-from mlci.algorithms.files import write_atomically
 from mlci.algorithms.xgboost.process import skip_unused_xgboost_integrations
+from mlci.files import write_atomically
 
 # The container's default MAX_CONTENT_LENGTH; InvokeEndpoint itself refuses bodies over 6 MB.
 MAX_PAYLOAD_BYTES = 6 * 1024 * 1024

@@ -25,10 +25,10 @@ import numpy as np
 import xgboost
 
 from mlci.algorithms.errors import AlgorithmError
-from mlci.algorithms.files import write_atomically
 from mlci.algorithms.xgboost import content_types, hyperparameters, logs, metrics
 from mlci.algorithms.xgboost.data import Dataset, read_channel, widen
 from mlci.algorithms.xgboost.spec import MODEL_NAME, FinalMetric, TrainingResult, TrainingSpec
+from mlci.files import write_atomically
 
 CHANNELS = ("train", "validation")
 FAILURE_REASON_LIMIT = 1024  # DescribeTrainingJob.FailureReason is at most this long

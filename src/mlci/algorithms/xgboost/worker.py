@@ -33,9 +33,9 @@ from pathlib import Path
 from types import FrameType
 from typing import Any, TextIO
 
-from mlci.algorithms.files import write_atomically
 from mlci.algorithms.xgboost import spec as specs
 from mlci.algorithms.xgboost.process import skip_unused_xgboost_integrations
+from mlci.files import write_atomically
 
 EXIT_COMPLETED, EXIT_FAILED, EXIT_WORKER_ERROR, EXIT_STOPPED = 0, 1, 2, 3
 
