@@ -110,10 +110,15 @@ def _drive(
             ctx.configs["setup"] = config
         while True:
             pipeline_runner.drive(ctx)
-            # Leave only if nothing this run left on hold was approved in the meantime.
+            # Leave only if nothing this run left on hold was approved in the meantime,
+            # and no cancel was asked for after the scheduler last looked.
             held = () if ctx.cancel.is_set() else ctx.held
             if store.release(row.number, os.getpid(), held):
                 break
+            if store.require_pipeline(row.number).cancel_requested:
+                ctx.cancel.set()
+                cancel_rows(store, row.number)
+                store.clear_cancel(row.number)
     return Outcome(pipeline_view(store, row.number), signals[0] if signals else None)
 
 
@@ -217,19 +222,24 @@ def approve(
 
 def cancel(directory: Path, reporter: Reporter, number: int | None = None) -> PipelineView:
     _, store = open_store(directory)
-    row = store.require_pipeline(number) if number is not None else _newest_active(store)
+    chosen = store.require_pipeline(number) if number is not None else _newest_active(store)
+    row = store.request_cancel(chosen.number)
     if row.runner_alive:
-        store.request_cancel(row.number)
         reporter.note(f"Asked process {row.runner_pid} to stop pipeline {row.number}")
         return pipeline_view(store, row.number)
     reconcile_interrupted(store, row.number)
-    for workflow in store.workflows(row.number):
+    cancel_rows(store, row.number)
+    reporter.note(f"Canceled pipeline {row.number}")
+    return pipeline_view(store, row.number)
+
+
+def cancel_rows(store: Store, number: int) -> None:
+    """Mark what has not ended as canceled (no process is running any of it)."""
+    for workflow in store.workflows(number):
         pending = [j for j in store.jobs(workflow.id) if j.status in (QUEUED, ON_HOLD, RUNNING)]
         if pending:
             store.finish_jobs((j.build_num, CANCELED, "canceled") for j in pending)
             store.set_workflow_status(workflow.id, CANCELED)
-    reporter.note(f"Canceled pipeline {row.number}")
-    return pipeline_view(store, row.number)
 
 
 def _newest_active(store: Store) -> PipelineRow:

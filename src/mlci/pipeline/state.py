@@ -165,12 +165,23 @@ class Store:
         with self.db.write() as conn:
             conn.execute("UPDATE pipelines SET error = ? WHERE number = ?", (message, number))
 
-    def request_cancel(self, number: int, requested: bool = True) -> None:
+    def request_cancel(self, number: int) -> PipelineRow:
+        """Ask the pipeline's live runner to stop; the row as it was (if no runner is alive,
+        nothing is asked: the caller cancels the rows itself). One transaction, so a runner
+        that is just leaving either sees the request or is seen gone (see `release`)."""
         with self.db.write() as conn:
-            conn.execute(
-                "UPDATE pipelines SET cancel_requested = ? WHERE number = ?",
-                (int(requested), number),
+            row = pipeline_row(
+                conn.execute("SELECT * FROM pipelines WHERE number = ?", (number,)).fetchone()
             )
+            if row.runner_alive:
+                conn.execute(
+                    "UPDATE pipelines SET cancel_requested = 1 WHERE number = ?", (number,)
+                )
+        return row
+
+    def clear_cancel(self, number: int) -> None:
+        with self.db.write() as conn:
+            conn.execute("UPDATE pipelines SET cancel_requested = 0 WHERE number = ?", (number,))
 
     # --- the runner's lease -------------------------------------------------------------
 
@@ -192,11 +203,17 @@ class Store:
 
     def release(self, number: int, pid: int, watched: Iterable[int] = ()) -> bool:
         """Give the pipeline up, unless one of the `watched` holds (those this runner left
-        on hold) was approved meanwhile: False then, and the runner must go on. Approvals
+        on hold) was approved meanwhile, or a cancel was asked for: False then, and the
+        runner must deal with it. Approvals
         check for a live runner in their own transaction (`approve_held`), so an approval
         is never left for a runner that is just leaving."""
         watched = list(watched)
         with self.db.write() as conn:
+            asked = conn.execute(
+                "SELECT cancel_requested FROM pipelines WHERE number = ?", (number,)
+            ).fetchone()[0]
+            if asked:
+                return False
             if watched:
                 marks = ", ".join("?" * len(watched))
                 moved = conn.execute(

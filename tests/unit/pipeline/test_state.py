@@ -155,3 +155,18 @@ def test_a_runner_does_not_leave_while_an_approval_it_left_on_hold_was_given(
     assert store.require_pipeline(number).runner_pid == os.getpid()
     assert store.release(number, os.getpid(), []) is True
     assert store.require_pipeline(number).runner_pid is None
+
+
+def test_a_cancel_is_asked_of_a_live_runner_only_and_keeps_it_from_leaving(
+    tmp_path: Path,
+) -> None:
+    store = Store(tmp_path)
+    number = new(store)
+
+    assert store.request_cancel(number).runner_alive is False
+    assert store.require_pipeline(number).cancel_requested is False  # nobody to ask
+    store.acquire(number, os.getpid())
+    assert store.request_cancel(number).runner_alive is True
+    assert store.release(number, os.getpid()) is False  # it must cancel first
+    store.clear_cancel(number)
+    assert store.release(number, os.getpid()) is True
