@@ -56,9 +56,10 @@ def validation_error(message: str) -> AwsError:
 class RuntimeService:
     name = RUNTIME_SERVICE
 
-    def __init__(self, home: Path) -> None:
+    def __init__(self, home: Path, wait_for_servers: float = WAIT_FOR_SERVERS_SECONDS) -> None:
         self._home = home
         self._hosting: Hosting | None = None
+        self.wait_for_servers = wait_for_servers
 
     @property
     def hosting(self) -> Hosting:
@@ -107,7 +108,7 @@ class RuntimeService:
         body: bytes,
     ) -> tuple[str, UpstreamResponse]:
         loop = asyncio.get_running_loop()
-        deadline = loop.time() + WAIT_FOR_SERVERS_SECONDS
+        deadline = loop.time() + self.wait_for_servers
         while True:
             route = self.hosting.route(key)
             if route is None:
