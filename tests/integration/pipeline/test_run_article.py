@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.integration.pipeline.helpers import Project, article_project, jobs_of
+from tests.integration.pipeline.helpers import ARTICLE, Project, article_project, jobs_of
 
 
 @pytest.fixture
@@ -108,3 +108,41 @@ def test_a_change_elsewhere_runs_no_workflow(project: Project) -> None:
     assert jobs_of(status) == {"select-models/path-filtering/filter": "success"}
     assert status["parameters"] == {}
     assert project.marker_names() == []
+
+
+@pytest.mark.slow
+def test_the_fixture_configs_verbatim_with_pip_install(tmp_path: Path) -> None:
+    """The article's configs exactly as written (commands, `pip install -r`, scripts)."""
+    project = Project(tmp_path / "repo", tmp_path / "cloud-home")
+    script = (
+        "import os, pathlib\n"
+        "pathlib.Path(os.environ['MARKER_DIR'], os.environ['MODEL_NAME'] + '-{}.json')"
+        ".write_text('{{}}')\n"
+    )
+    project.repo.commit(
+        {
+            ".circleci/config.yml": (ARTICLE / "config.yml").read_text(),
+            ".circleci/dynamic_config.yml": (ARTICLE / "dynamic_config.yml").read_text(),
+            "abalone_model/requirements.txt": "# nothing to install\n",
+            "abalone_model/train_register.py": script.format("train"),
+            "abalone_model/deploy.py": script.format("deploy"),
+        },
+        "the article, verbatim",
+    )
+    project.mlci("env", "set", "MARKER_DIR", str(project.markers))
+    project.repo.branch("feature")
+    project.repo.commit({"abalone_model/notes.txt": "x\n"}, "tune")
+
+    assert project.run_json()["status"] == "on_hold"
+    project.mlci("approve")
+    project.repo.checkout("main")
+    project.repo.merge("feature")
+    on_main = project.run_json()
+
+    assert jobs_of(on_main) == {
+        "select-models/path-filtering/filter": "success",
+        "abalone-model/abalone-model-deploy": "success",
+    }
+    assert project.marker_names() == ["abalone-model-deploy", "abalone-model-train"]
+    log = project.mlci("logs", "2", "abalone-model-deploy").stdout
+    assert "pip install -r abalone_model/requirements.txt" in log
