@@ -13,8 +13,19 @@ from mlci.pipeline.summary import summary_lines
 from mlci.pipeline.views import pipeline_json
 
 
+def pipeline_and_workflow(first: str | None, second: str | None) -> tuple[int | None, str | None]:
+    """`approve [PIPELINE] [WORKFLOW]`, where a lone non-number is the workflow."""
+    if first is None:
+        return None, None
+    if first.isdigit():
+        return int(first), second
+    if second is not None:
+        raise click.UsageError(f"the pipeline is a number, not {first!r}")
+    return None, first
+
+
 @click.command()
-@click.argument("pipeline", type=int, required=False)
+@click.argument("pipeline", required=False)
 @click.argument("workflow", required=False)
 @click.option("--job", metavar="NAME", help="The approval job, if a workflow waits on several.")
 @aws_option
@@ -23,7 +34,7 @@ from mlci.pipeline.views import pipeline_json
 @repo_option
 @expected_errors
 def approve(
-    pipeline: int | None,
+    pipeline: str | None,
     workflow: str | None,
     job: str | None,
     aws: str,
@@ -31,14 +42,18 @@ def approve(
     as_json: bool,
     directory: str,
 ) -> None:
-    """Approve a workflow on hold (default: the newest) and run what follows it."""
+    """Approve a workflow on hold (default: the newest) and run what follows it.
+
+    PIPELINE defaults to the newest pipeline with something on hold; WORKFLOW may be given
+    alone. If the choice is ambiguous, the candidates are listed."""
+    number, workflow = pipeline_and_workflow(pipeline, workflow)
     reporter = _reporter(as_json)
     try:
         held, outcome = operations.approve(
             Path(directory),
             reporter,
             options_for(aws, max_parallel),
-            number=pipeline,
+            number=number,
             workflow=workflow,
             job=job,
         )

@@ -175,7 +175,9 @@ class JobRunner:
 
     def _label(self) -> str:
         executor = self.job.executor
-        return executor.name or executor.image or executor.kind
+        image = executor.image
+        where = f" ({executor.kind} image {image}: recorded, not pulled)" if image else ""
+        return f"{executor.name or executor.kind}{where}"
 
     def _environment(
         self, sandbox: Sandbox, aws: AwsEnvironment | None, contexts: list[dict[str, str]]
@@ -220,7 +222,7 @@ class JobRunner:
         log: JobLog,
         native: NativeSteps,
     ) -> StepOutcome:
-        name = step_name(step)
+        name = log.masker.mask(step_name(step))  # a name may quote a command
         background = isinstance(step, model.Run) and step.background
         store, reporter = self.ctx.store, self.ctx.reporter
         if isinstance(step, model.Run):

@@ -212,7 +212,7 @@ def test_ambiguous_approve_lists_candidates_and_a_named_workflow_is_approved(
         " pipeline 1 workflow abalone-model (job request-deployment);"
         " pipeline 1 workflow churn-model (job request-deployment)"
     )
-    project.mlci("approve", "1", "churn-model")
+    project.mlci("approve", "churn-model")  # the workflow alone: in the newest pipeline
     status = project.status(1)
     assert jobs_of(status)["churn-model/request-deployment"] == "success"
     assert jobs_of(status)["abalone-model/request-deployment"] == "on_hold"
