@@ -1,0 +1,1 @@
+"""`mlci demo`: the example monorepo's story played end to end on a private cloud."""
