@@ -23,6 +23,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "logs": ("mlci.cli.logs:logs", "A job's log (-f to follow it)."),
     "plan": ("mlci.cli.plan:plan", "What a run would do on this branch, and why."),
     "env": ("mlci.cli.env:env", "Project variables and contexts for jobs (secrets)."),
+    "demo": ("mlci.cli.demo:demo", "The example monorepo's story, end to end, on a private cloud."),
     "ui": ("mlci.cli.ui:ui", "The web dashboard: pipelines, registry, endpoints, approvals."),
 }
 
