@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import signal
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -88,7 +89,11 @@ def driving(
         signals.append(number)
         ctx.cancel.set()
 
-    previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGINT, signal.SIGTERM)}
+    # Signal handlers can only be set from the main thread (a caller embedding the runner
+    # in a server thread stops it with ctx.cancel instead).
+    main = threading.current_thread() is threading.main_thread()
+    wanted = (signal.SIGINT, signal.SIGTERM) if main else ()
+    previous = {sig: signal.signal(sig, stop) for sig in wanted}
     try:
         yield ctx, signals
     finally:
