@@ -14,7 +14,9 @@ from rich.markup import escape
 class Progress:
     def __init__(self, stream: TextIO | None = None) -> None:
         out = stream or sys.stdout
-        self.console = Console(file=out, highlight=False, soft_wrap=True)
+        # Wide enough for the summary tables when the output is a file or a pipe.
+        width = None if out.isatty() else 160
+        self.console = Console(file=out, highlight=False, soft_wrap=True, width=width)
 
     def chapter(self, title: str) -> None:
         self.console.print()

@@ -22,12 +22,13 @@ def run_demo(folder: Path | None, keep: bool, samples: Path | None, progress: Pr
     cloud = PrivateCloud(root / "cloud")
     started = time.monotonic()
     player: Player | None = None
-    ok = False
+    prepared = ok = False
     try:
         if is_demo_folder(root) and (root / "cloud").is_dir():
             progress.step(f"resetting the earlier demo in {root}")
             cloud.stop()
         prepare_folder(root)
+        prepared = True  # from here on the folder is the demo's own, to clean up
         repo = DemoRepo.create(root / "monorepo", example_source())
         progress.step(f"the example monorepo, as a fresh git repository: {repo.root}")
         url = cloud.start()
@@ -47,7 +48,8 @@ def run_demo(folder: Path | None, keep: bool, samples: Path | None, progress: Pr
         progress.plain(
             f"demo {verdict}: {checks} checks held, {time.monotonic() - started:.1f}s wall time"
         )
-        leave(root, cloud, keep=keep, temporary=temporary, progress=progress)
+        if prepared:
+            leave(root, cloud, keep=keep, temporary=temporary, progress=progress)
     return ok
 
 

@@ -8,24 +8,27 @@ from typing import Any
 from rich import box
 from rich.table import Table
 
-from mlci.demo.story import MODELS, Player, pipeline_jobs_line
+from mlci.demo.story import MODELS, Player
 
 TRAIN_STEP = "Train and register"  # the example's step name begins so
 
 
 def pipeline_table(player: Player) -> Table:
-    table = Table(title="Pipelines", box=box.ASCII, title_justify="left")
-    for column in ("#", "branch", "status", "jobs (duration)", "wall"):
+    """One row per job of each model workflow (the setup workflow left out)."""
+    table = Table(title="Pipelines and jobs", box=box.ASCII, title_justify="left")
+    for column in ("#", "branch", "pipeline", "workflow", "job", "status", "duration"):
         table.add_column(column)
     for number in sorted(set(player.pipelines.values())):
         pipeline = player.status(number)
-        table.add_row(
-            str(number),
-            pipeline["branch"] or "",
-            pipeline["status"],
-            pipeline_jobs_line(pipeline),
-            f"{wall_seconds(pipeline):.1f}s",
-        )
+        first = [str(number), pipeline["branch"] or "", pipeline["status"]]
+        for workflow in pipeline["workflows"]:
+            if workflow["kind"] == "setup":
+                continue
+            for job in workflow["jobs"]:
+                took = "" if job["duration"] is None else f"{job['duration']:.1f}s"
+                table.add_row(*first, workflow["name"], job["name"], job["status"], took)
+                first = ["", "", ""]
+        table.add_row("", "", "", "", "(pipeline wall time)", "", f"{wall_seconds(pipeline):.1f}s")
     return table
 
 
