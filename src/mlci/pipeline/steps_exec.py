@@ -125,8 +125,11 @@ def run_foreground(
         stop_process(process)
         groups.discard(process.pid)
         return outcome
-    # The group stays recorded: what the step left running ends with the job, not now.
     code = process.wait()
+    # What the step left running ends with the job, as in a container; if it left nothing,
+    # forget the group now, so its (reusable) id is never signalled later.
+    if not processes.group_alive(process.pid):
+        groups.discard(process.pid)
     if code == 0:
         return StepOutcome(SUCCESS, 0)
     return StepOutcome(FAILED, code, f"exited with code {code}" if code > 0 else _signal(code))
