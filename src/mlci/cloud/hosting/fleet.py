@@ -152,6 +152,8 @@ class Fleet:
             for _, _, server in servers:
                 server.stop(grace=1.0)
             raise
+        finally:
+            self._servers.refill()
         return [(spec.name, Instance(name, server)) for spec, name, server in servers]
 
 

@@ -184,11 +184,11 @@ class ServerPool:
             process.stdin.close()
         except OSError:
             pass  # it died while waiting: wait_ready() reports why
-        self.refill()
         return ServerProcess(process, port_file, log_path)
 
     def refill(self) -> None:
-        """Start a spare in the background if none is alive."""
+        """Start a spare in the background if none is alive (called once a deployment's
+        servers are up, so the spare's imports do not slow them down)."""
         if self.keep_spare and not self._closed:
             threading.Thread(target=self._ensure_spare, name="hosting-spare", daemon=True).start()
 
