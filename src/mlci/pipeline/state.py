@@ -18,9 +18,9 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
-from mlci.pipeline import processes
 from mlci.pipeline.database import Database
 from mlci.pipeline.errors import PipelineError
+from mlci.pipeline.state_leases import Leases
 from mlci.pipeline.state_schema import (
     CANCELED,
     DB_FILE,
@@ -73,8 +73,9 @@ __all__ = [
 ]
 
 
-class Store:
-    """Every read and write of pipeline state goes through here."""
+class Store(Leases):
+    """Every read and write of pipeline state goes through here (the lease, cancel and
+    approval transactions in `state_leases.Leases`)."""
 
     def __init__(self, repo_root: Path) -> None:
         self.root = repo_root / STATE_DIR
@@ -164,70 +165,6 @@ class Store:
     def set_error(self, number: int, message: str | None) -> None:
         with self.db.write() as conn:
             conn.execute("UPDATE pipelines SET error = ? WHERE number = ?", (message, number))
-
-    def request_cancel(self, number: int) -> PipelineRow:
-        """Ask the pipeline's live runner to stop; the row as it was (if no runner is alive,
-        nothing is asked: the caller cancels the rows itself). One transaction, so a runner
-        that is just leaving either sees the request or is seen gone (see `release`)."""
-        with self.db.write() as conn:
-            row = pipeline_row(
-                conn.execute("SELECT * FROM pipelines WHERE number = ?", (number,)).fetchone()
-            )
-            if row.runner_alive:
-                conn.execute(
-                    "UPDATE pipelines SET cancel_requested = 1 WHERE number = ?", (number,)
-                )
-        return row
-
-    def clear_cancel(self, number: int) -> None:
-        with self.db.write() as conn:
-            conn.execute("UPDATE pipelines SET cancel_requested = 0 WHERE number = ?", (number,))
-
-    # --- the runner's lease -------------------------------------------------------------
-
-    def acquire(self, number: int, pid: int) -> PipelineRow | None:
-        """Take the pipeline for this process; None if another live process holds it."""
-        token = processes.start_token(pid)
-        with self.db.write() as conn:
-            row = pipeline_row(
-                conn.execute("SELECT * FROM pipelines WHERE number = ?", (number,)).fetchone()
-            )
-            if row.runner_pid not in (None, pid) and row.runner_alive:
-                return None
-            conn.execute(
-                "UPDATE pipelines SET runner_pid = ?, runner_token = ?, cancel_requested = 0"
-                " WHERE number = ?",
-                (pid, token, number),
-            )
-        return self.require_pipeline(number)
-
-    def release(self, number: int, pid: int, watched: Iterable[int] = ()) -> bool:
-        """Give the pipeline up, unless one of the `watched` holds (those this runner left
-        on hold) was approved meanwhile, or a cancel was asked for: False then, and the
-        runner must deal with it. Approvals
-        check for a live runner in their own transaction (`approve_held`), so an approval
-        is never left for a runner that is just leaving."""
-        watched = list(watched)
-        with self.db.write() as conn:
-            asked = conn.execute(
-                "SELECT cancel_requested FROM pipelines WHERE number = ?", (number,)
-            ).fetchone()[0]
-            if asked:
-                return False
-            if watched:
-                marks = ", ".join("?" * len(watched))
-                moved = conn.execute(
-                    f"SELECT count(*) FROM jobs WHERE build_num IN ({marks}) AND status != ?",
-                    (*watched, ON_HOLD),
-                ).fetchone()[0]
-                if moved:
-                    return False
-            conn.execute(
-                "UPDATE pipelines SET runner_pid = NULL, runner_token = NULL"
-                " WHERE number = ? AND runner_pid = ?",
-                (number, pid),
-            )
-        return True
 
     # --- workflows and jobs --------------------------------------------------------------
 
@@ -345,29 +282,6 @@ class Store:
                 "UPDATE jobs SET status = ?, started_at = ? WHERE build_num = ?",
                 (ON_HOLD, time.time(), build_num),
             )
-
-    def approve_job(self, build_num: int, user: str) -> bool:
-        """Record the approval; False if the job was no longer on hold."""
-        return self.approve_held(build_num, user)[0]
-
-    def approve_held(self, build_num: int, user: str) -> tuple[bool, PipelineRow]:
-        """(approved?, the pipeline as it is now) in one transaction, so that whether a live
-        runner will pick the approval up is decided without a race (see `release`)."""
-        now = time.time()
-        with self.db.write() as conn:
-            changed = conn.execute(
-                "UPDATE jobs SET status = ?, approved_by = ?, approved_at = ?, stopped_at = ?"
-                " WHERE build_num = ? AND status = ?",
-                (SUCCESS, user, now, now, build_num, ON_HOLD),
-            ).rowcount
-            pipeline = pipeline_row(
-                conn.execute(
-                    "SELECT p.* FROM pipelines p JOIN workflows w ON w.pipeline = p.number"
-                    " JOIN jobs j ON j.workflow = w.id WHERE j.build_num = ?",
-                    (build_num,),
-                ).fetchone()
-            )
-        return changed == 1, pipeline
 
     def set_process_groups(self, build_num: int, groups: list[list[Any]]) -> None:
         with self.db.write() as conn:

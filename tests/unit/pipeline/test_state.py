@@ -78,9 +78,9 @@ def test_approval_only_of_a_held_job(tmp_path: Path) -> None:
     store = Store(tmp_path)
     workflow = store.create_workflow(new(store), "w", "main", [("hold", "approval")])
     (hold,) = store.jobs(workflow.id)
-    assert store.approve_job(hold.build_num, "me") is False
+    assert store.approve_held(hold.build_num, "me")[0] is False
     store.hold_job(hold.build_num)
-    assert store.approve_job(hold.build_num, "me") is True
+    assert store.approve_held(hold.build_num, "me")[0] is True
     approved = store.job(hold.build_num)
     assert (approved.status, approved.approved_by) == (SUCCESS, "me")
     assert approved.approved_at is not None
