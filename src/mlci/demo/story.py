@@ -10,10 +10,8 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from mlci.demo.cloud import PrivateCloud, child_environment
@@ -196,7 +194,6 @@ class Player:
     progress: Progress
     pipelines: dict[str, int] = field(default_factory=dict)  # label -> pipeline number
     checks: int = 0
-    started: float = field(default_factory=time.monotonic)
 
     def mlci(self, *args: str, stream: bool = False) -> str:
         """`mlci ARGS` in the repository; its lines printed as they come if `stream`."""
@@ -293,14 +290,17 @@ class Player:
 
     def expect(self, pipeline: dict[str, Any], expect: Expect) -> None:
         problems = check_pipeline(pipeline, expect)
-        self.checks += 1
         if problems:
             for problem in problems:
                 self.progress.broken(problem)
             raise ExpectationFailed("; ".join(problems))
-        self.progress.held(
+        self.held(
             f"pipeline {pipeline['number']} {pipeline['status']}: " + pipeline_jobs_line(pipeline)
         )
+
+    def held(self, text: str) -> None:
+        self.checks += 1
+        self.progress.held(text)
 
     def fail(self, problem: str) -> None:
         self.progress.broken(problem)
@@ -310,10 +310,9 @@ class Player:
         sm = self.cloud.client("sagemaker")
         packages = sm.list_model_packages(ModelPackageGroupName=group)["ModelPackageSummaryList"]
         found = {p["ModelPackageVersion"]: p["ModelApprovalStatus"] for p in packages}
-        self.checks += 1
         if found.get(version) != approval:
             self.fail(f"{group} v{version} should be {approval}; the registry has {found}")
-        self.progress.held(f"registry: {group} v{version} is {approval}")
+        self.held(f"registry: {group} v{version} is {approval}")
 
     def expect_endpoint(self, endpoint: str, version: int) -> None:
         sm = self.cloud.client("sagemaker")
@@ -322,13 +321,12 @@ class Player:
         variant = config["ProductionVariants"][0]
         model = sm.describe_model(ModelName=variant["ModelName"])
         package_arn = model["Containers"][0].get("ModelPackageName", "")
-        self.checks += 1
         if described["EndpointStatus"] != "InService" or not package_arn.endswith(f"/{version}"):
             self.fail(
                 f"{endpoint} should serve package v{version} InService; it is "
                 f"{described['EndpointStatus']} with {package_arn or 'no package'}"
             )
-        self.progress.held(
+        self.held(
             f"endpoint {endpoint}: InService, config {described['EndpointConfigName']}, "
             f"variant {variant['VariantName']}, package v{version}"
         )
@@ -356,7 +354,3 @@ def smoke_lines(log: str) -> list[str]:
                 table.append(row)
             return table
     return []
-
-
-def repo_root_for(folder: Path) -> Path:
-    return folder / "monorepo"
