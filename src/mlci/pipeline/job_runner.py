@@ -137,6 +137,15 @@ class JobRunner:
     def _runs_commands(self) -> bool:
         return any(isinstance(step, model.Run) for step in self.job.steps)
 
+    def _only_native(self) -> bool:
+        """True for jobs like path-filtering/filter: a plain checkout, then native steps
+        only. Nothing there needs a work tree, so the checkout reads the commit instead of
+        cloning it (the native steps read their files through git)."""
+        kinds = (model.Checkout, *model.NATIVE_STEPS)
+        checkouts = [s for s in self.job.steps if isinstance(s, model.Checkout)]
+        plain = bool(checkouts) and all(s.path is None for s in checkouts)
+        return plain and all(isinstance(step, kinds) for step in self.job.steps)
+
     def _execute(
         self,
         log: JobLog,
@@ -151,7 +160,7 @@ class JobRunner:
         log.line(f"Job {self.workflow_job.name} (build {self.build}) on executor {self._label()}")
         if aws is not None:
             log.line(aws.source)
-        native = NativeSteps(self.ctx, sandbox, log, environment)
+        native = NativeSteps(self.ctx, sandbox, log, environment, self._only_native())
         failure: StepOutcome | None = None
         for number, step in enumerate(self.job.steps, start=1):
             if self.ctx.cancel.is_set():
@@ -278,8 +287,14 @@ class JobRunner:
     def _checkout(self, step: model.Checkout, sandbox: Sandbox, log: JobLog) -> StepOutcome:
         target = sandbox.map(step.path) if step.path else sandbox.working_directory
         pipeline = self.ctx.pipeline
-        checkout.checkout(self.ctx.root, pipeline.revision, pipeline.branch, target)
         note = " (working tree snapshot)" if pipeline.working_tree else ""
+        if self._only_native():
+            log.line(
+                f"Checked out {pipeline.revision[:12]}{note} on {pipeline.branch or '-'}"
+                " (read from the commit: only native steps follow)"
+            )
+            return StepOutcome(SUCCESS, 0)
+        checkout.checkout(self.ctx.root, pipeline.revision, pipeline.branch, target)
         log.line(f"Checked out {pipeline.revision[:12]}{note} on {pipeline.branch or '-'}")
         return StepOutcome(SUCCESS, 0)
 

@@ -23,13 +23,18 @@ import yaml
 from mlci.pipeline import model, run_history
 from mlci.pipeline.changes import DEFAULT_CONFIG_PATH, compute_changes
 from mlci.pipeline.changes_report import summary_lines
+from mlci.pipeline.checkout import read_file_at
 from mlci.pipeline.config import Config
-from mlci.pipeline.config_sources import CONTINUATION_DIR, preflight, store_files
+from mlci.pipeline.config_sources import (
+    CONTINUATION_DIR,
+    config_from_texts,
+    preflight,
+    store_files,
+)
 from mlci.pipeline.errors import ConfigError, PipelineError
 from mlci.pipeline.files import write_atomically
 from mlci.pipeline.joblog import JobLog
 from mlci.pipeline.mapping import parse_excludes, parse_mapping
-from mlci.pipeline.merge import load_merged_config
 from mlci.pipeline.run_context import RunContext
 from mlci.pipeline.sandbox import Sandbox
 from mlci.pipeline.steps_exec import FAILED, SUCCESS, StepOutcome
@@ -62,8 +67,9 @@ class NativeSteps:
     sandbox: Sandbox
     log: JobLog
     environment: dict[str, str]
-    # generated config path -> the files merged into it, and their Config (loaded once)
-    generated: dict[Path, tuple[list[tuple[Path, str]], Config]] = field(default_factory=dict)
+    checkout_deferred: bool = False  # the job's checkout reads the commit, not a work tree
+    # generated config path -> the (text, name) files merged into it, and their Config
+    generated: dict[Path, tuple[list[tuple[str, str]], Config]] = field(default_factory=dict)
 
     def run(self, step: model.Step) -> StepOutcome:
         try:
@@ -115,33 +121,32 @@ class NativeSteps:
             names = [n.strip() for n in listing.read_text(encoding="utf-8").splitlines()]
         except OSError as exc:
             return _failed(f"cannot read the config list {step.config_list_path}: {exc.strerror}")
-        files = []
+        texts = []
         for name in filter(None, names):
-            path = self.sandbox.map(name)
-            if not path.is_file():
+            text = self._checked_out(name)
+            if text is None:
                 return _failed(f"config file {name} (from the mapping) is not in the checkout")
-            files.append((path, name))
-        config = load_merged_config(files)
+            texts.append((text, name))
+        config = config_from_texts(texts)
         target = self.sandbox.map(step.generated_config_path)
         dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)  # the C one: 10x faster
         write_atomically(target, yaml.dump(_plain(config.raw), Dumper=dumper, sort_keys=False))
-        self.generated[target] = (files, config)
-        self.log.line(f"Merged {', '.join(name for _, name in files)} into {target.name}")
+        self.generated[target] = (texts, config)
+        self.log.line(f"Merged {', '.join(name for _, name in texts)} into {target.name}")
         return StepOutcome(SUCCESS, 0)
 
     def continue_pipeline(self, step: model.ContinuePipeline) -> StepOutcome:
         path = self.sandbox.map(step.configuration_path)
         if path in self.generated:
-            files, config = self.generated[path]
+            texts, config = self.generated[path]
         elif path.is_file():
-            files = [(path, self._display_name(path))]
-            config = load_merged_config(files)
+            texts = [(path.read_text(encoding="utf-8"), self._display_name(path))]
+            config = config_from_texts(texts)
         else:
             return _failed(f"no continuation config at {step.configuration_path}")
         parameters = self._parameters(step.parameters)
         pipeline = config.compile(self.ctx.values, parameters)
         preflight(pipeline)
-        texts = [(source.read_text(encoding="utf-8"), name) for source, name in files]
         stored = store_files(self.ctx.pipeline_dir, CONTINUATION_DIR, texts)
         self.ctx.store.set_continuation(
             self.ctx.number, {"files": stored, "parameters": parameters}
@@ -151,6 +156,16 @@ class NativeSteps:
         self.log.line(f"Continuing with {config.file}, parameters {json.dumps(parameters)}")
         self.log.line(f"Workflows to run: {', '.join(running) if running else 'none'}")
         return StepOutcome(SUCCESS, 0)
+
+    def _checked_out(self, name: str) -> str | None:
+        """A file of the job's checkout: from the work tree if the job has one, else (the
+        job runs only native steps, so its checkout is not materialised) from the commit."""
+        path = self.sandbox.map(name)
+        if path.is_file():
+            return path.read_text(encoding="utf-8")
+        if self.checkout_deferred and not name.startswith(("/", "~")):
+            return read_file_at(self.ctx.root, self.ctx.pipeline.revision, name)
+        return None
 
     def finish(self) -> StepOutcome:
         self.ctx.store.set_continuation(self.ctx.number, {"finished": True})

@@ -108,6 +108,9 @@ def test_a_change_elsewhere_runs_no_workflow(project: Project) -> None:
     assert jobs_of(status) == {"select-models/path-filtering/filter": "success"}
     assert status["parameters"] == {}
     assert project.marker_names() == []
+    setup_log = project.mlci("logs", "1", "path-filtering/filter").stdout
+    assert "(read from the commit: only native steps follow)" in setup_log
+    assert "No change detected in the paths defined in the mapping" in setup_log
 
 
 @pytest.mark.slow
