@@ -272,7 +272,7 @@ class JobRunner:
         if isinstance(step, model.Checkout):
             return self._checkout(step, sandbox, log)
         if isinstance(step, model.PersistToWorkspace):
-            root = sandbox.map(step.root)
+            root = sandbox.existing(step.root)
             copied = self.ctx.workspaces.persist(self.build, root, step.paths)
             log.line(f"Persisted {len(copied)} path(s) from {step.root}: {', '.join(copied)}")
             return StepOutcome(SUCCESS, 0)
@@ -303,7 +303,8 @@ class JobRunner:
     ) -> StepOutcome:
         kind = "artifacts" if isinstance(step, model.StoreArtifacts) else "test-results"
         destination = getattr(step, "destination", None) or step.path.lstrip("~/")
-        stored = self.ctx.workspaces.store(kind, self.build, sandbox.map(step.path), destination)
+        source = sandbox.existing(step.path)
+        stored = self.ctx.workspaces.store(kind, self.build, source, destination)
         if not stored:
             log.line(f"No files found at {step.path}")
         for path, size in stored:

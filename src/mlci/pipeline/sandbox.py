@@ -58,3 +58,14 @@ class Sandbox(NamedTuple):
         if resolved != self.root and self.root not in resolved.parents:
             raise PipelineError(f"path {path!r} leads outside the job's file system")
         return resolved
+
+    def existing(self, path: str) -> Path:
+        """Where to *read* a config path: the sandbox's, or — when the sandbox has nothing
+        there and the path is absolute — the machine's own. Commands run on this machine,
+        so a step that writes `/tmp/workspace` (as CircleCI configs often do) writes the
+        real /tmp, and a later `persist_to_workspace: {root: /tmp/workspace}` must find it."""
+        mapped = self.map(path)
+        if mapped.exists() or not path.strip().startswith("/"):
+            return mapped
+        host = Path(os.path.normpath(path.strip()))
+        return host if host.exists() else mapped

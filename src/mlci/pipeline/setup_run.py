@@ -116,7 +116,7 @@ class NativeSteps:
         return StepOutcome(SUCCESS, 0)
 
     def generate_config(self, step: model.GenerateConfig) -> StepOutcome:
-        listing = self.sandbox.map(step.config_list_path)
+        listing = self.sandbox.existing(step.config_list_path)
         try:
             names = [n.strip() for n in listing.read_text(encoding="utf-8").splitlines()]
         except OSError as exc:
@@ -137,6 +137,8 @@ class NativeSteps:
 
     def continue_pipeline(self, step: model.ContinuePipeline) -> StepOutcome:
         path = self.sandbox.map(step.configuration_path)
+        if path not in self.generated:
+            path = self.sandbox.existing(step.configuration_path)
         if path in self.generated:
             texts, config = self.generated[path]
         elif path.is_file():
@@ -160,7 +162,7 @@ class NativeSteps:
     def _checked_out(self, name: str) -> str | None:
         """A file of the job's checkout: from the work tree if the job has one, else (the
         job runs only native steps, so its checkout is not materialised) from the commit."""
-        path = self.sandbox.map(name)
+        path = self.sandbox.existing(name)
         if path.is_file():
             return path.read_text(encoding="utf-8")
         if self.checkout_deferred and not name.startswith(("/", "~")):
@@ -175,7 +177,7 @@ class NativeSteps:
     def _parameters(self, text: str) -> dict[str, Any]:
         raw = text.strip() or "{}"
         if not raw.startswith("{"):
-            source = self.sandbox.map(raw)
+            source = self.sandbox.existing(raw)
             try:
                 raw = source.read_text(encoding="utf-8")
             except OSError as exc:
