@@ -142,6 +142,9 @@ def test_ctrl_c_and_sigterm_stop_cleanly(slow: Project, sig: int, code: int) -> 
 def test_cancel_from_another_process_stops_a_running_pipeline(slow: Project) -> None:
     runner = slow.spawn("run")
     _wait_running(slow, runner)
+    busy = slow.mlci("rerun", "1", check=False)
+    assert busy.returncode == 1
+    assert f"pipeline 1 is still being run by process {runner.pid}" in busy.stderr
 
     result = slow.mlci("cancel")
 
