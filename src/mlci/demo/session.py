@@ -91,4 +91,8 @@ def leave(
     else:
         shutil.rmtree(root / "monorepo", ignore_errors=True)
         shutil.rmtree(cloud.home, ignore_errors=True)
-    progress.plain(f"removed the demo's repository and cloud ({root}); --keep keeps them")
+    progress.plain(
+        f"removed the demo's repository and cloud ({root}). To explore them afterwards"
+        " (mlci status, mlci logs, mlci ui, the registry and endpoints with boto3 or the AWS"
+        " CLI): mlci demo --dir DIR --keep"
+    )
