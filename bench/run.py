@@ -5,8 +5,8 @@ mapping line — the setup job checks out, filters paths, continues with no work
 whole-process wall time (target: at most 1.0 s); and `mlci --help` (target: at most 0.3 s).
 
 (c) A generated workflow of 500 trivial jobs (`run: "true"`): one job fans out to 498 that
-fan in to a last one. Scheduling overhead per job = (pipeline wall time − the no-op run's
-start-up − the bare cost of the 500 commands) / 500 (target: at most 20 ms). The bare cost is
+fan in to a last one. Scheduling overhead per job = (pipeline wall time - the no-op run's
+start-up - the bare cost of the 500 commands) / 500 (target: at most 20 ms). The bare cost is
 the same 500 `bash -eo pipefail` scripts run through a pool of the same width, so what is
 left is mlci's own work per job: state rows, log, sandbox, environment, venv layer.
 

@@ -92,6 +92,7 @@ def test_jobs_get_the_running_clouds_environment_and_its_secret_is_masked(
     assert creds["secret_access_key"] not in log
 
 
+@pytest.mark.slow  # stops and restarts a cloud: ~10 s on a busy machine
 def test_a_configured_cloud_that_is_not_running_is_started(project: Project) -> None:
     assert cloud(project.home, "stop").stdout.strip() == "stopped"
     assert cloud(project.home, "status").returncode == 3
