@@ -4,9 +4,11 @@ constant); then 10,000-row CSV invocations, and the memory of each model server.
 
     MLCI_SAMPLES_DIR=<folder with abalone.data> python bench/invoke.py [--seconds 20]
 
-(a) one abalone row per request, 16 keep-alive connections (wrk), `--seconds` each. MLflow's
-    server reads CSV only with a header row, so it gets one; the others get the row alone.
-(b) 10,000 rows per request (about 300 kB of CSV) to an endpoint of two instances.
+(a) one abalone row per request, 16 keep-alive connections (wrk), `--seconds` each, taken in
+    interleaved rounds (ours, MLflow, floor, ours, ...) so that all three see the same
+    background load of a shared machine. MLflow's server reads CSV only with a header row, so
+    it gets one; the others get the row alone.
+(b) 10,000 rows per request (about 430 kB of CSV) to an endpoint of two instances.
 (e) VmRSS of every model-server process, after the load.
 Targets: (a) >= 20x MLflow's requests/s, >= 40 % of the floor's, p99 <= 10 ms; (b) >= 500k
 rows/s; (e) <= 150 MB per server.
@@ -15,13 +17,17 @@ rows/s; (e) <= 150 MB per server.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import shutil
+import signal
+import statistics
 import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -55,34 +61,58 @@ HERE = Path(__file__).resolve().parent
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--seconds", type=float, default=20.0)
+    parser.add_argument("--seconds", type=float, default=20.0, help="per target, all rounds")
+    parser.add_argument("--rounds", type=int, default=4, help="interleaved rounds per target")
     parser.add_argument("--instances", type=int, default=1, help="instances of the (a) endpoint")
     args = parser.parse_args()
     features, labels = abalone()
     booster = train_booster(features, labels)
     one_row, batch = csv_rows(features[:1]), csv_rows(np.resize(features, (BATCH_ROWS, 8)))
-    results: dict[str, WrkResult | str] = {}
-    cloud = start_mlci()
-    try:
+    with contextlib.ExitStack() as servers:
+        cloud = start_mlci()
+        servers.callback(cloud.stop)
         url = upload_model(cloud, "abalone/model.tar.gz", model_tarball(booster))
         create_endpoint(cloud, "bench-invoke", url, args.instances)
         create_endpoint(cloud, "bench-batch", url, 2)
         check_answer(cloud, booster, features)
-        results["mlci cloud endpoint"] = wrk(
-            signed_invocation(cloud, "bench-invoke", one_row, "text/csv"), args.seconds, CONNECTIONS
-        )
-        results["mlflow models serve"] = run_mlflow(booster, one_row, args.seconds)
-        results["HTTP floor (constant)"] = run_floor(one_row, args.seconds)
-        batch_result = wrk(
-            signed_invocation(cloud, "bench-batch", batch, "text/csv"),
-            args.seconds,
-            BATCH_CONNECTIONS,
-        )
+        targets: dict[str, Signed | str] = {
+            "mlci cloud endpoint": signed_invocation(cloud, "bench-invoke", one_row, "text/csv"),
+            "mlflow models serve": servers.enter_context(mlflow_target(booster, one_row)),
+            "HTTP floor (constant)": servers.enter_context(floor_target(one_row)),
+        }
+        results = interleaved(targets, args.seconds, args.rounds)
+        batch_target = signed_invocation(cloud, "bench-batch", batch, "text/csv")
+        batch_result = wrk(batch_target, args.seconds, BATCH_CONNECTIONS)
         memory = {pid: rss_mb(pid) for pid in model_server_pids(cloud.process.pid)}
-    finally:
-        cloud.stop()
     report(results, batch_result, memory, args)
     return 0
+
+
+def interleaved(
+    targets: dict[str, Signed | str], seconds: float, rounds: int
+) -> dict[str, WrkResult | str]:
+    """Each target for `seconds` in all, in `rounds` turns taken in rotation, so that every
+    target sees the same background load of a shared machine. Requests/s is the total over all
+    rounds; p50 and p99 are the medians of the rounds'."""
+    runs: dict[str, list[WrkResult]] = {name: [] for name in targets}
+    for _ in range(rounds):
+        for name, target in targets.items():
+            if isinstance(target, Signed):
+                runs[name].append(wrk(target, seconds / rounds, CONNECTIONS))
+    results: dict[str, WrkResult | str] = {}
+    for name, target in targets.items():
+        if isinstance(target, str):
+            results[name] = target
+            continue
+        done = runs[name]
+        results[name] = WrkResult(
+            sum(r.requests for r in done) / seconds,
+            statistics.median(r.p50_ms for r in done),
+            statistics.median(r.p99_ms for r in done),
+            sum(r.requests for r in done),
+            sum(r.failed for r in done),
+        )
+    return results
 
 
 def check_answer(cloud: Server, booster: Any, features: np.ndarray) -> None:
@@ -95,7 +125,8 @@ def check_answer(cloud: Server, booster: Any, features: np.ndarray) -> None:
         sys.exit(f"the endpoint answered {served}, the booster predicts {expected}")
 
 
-def run_floor(one_row: bytes, seconds: float) -> WrkResult:
+@contextlib.contextmanager
+def floor_target(one_row: bytes) -> Iterator[Signed]:
     home = Path(tempfile.mkdtemp(prefix="mlci-floor-"))
     process = subprocess.Popen(
         [sys.executable, str(HERE / "floor_server.py"), str(home)],
@@ -112,18 +143,20 @@ def run_floor(one_row: bytes, seconds: float) -> WrkResult:
         wait_for(url + "/_mlci/health")
         creds = json.loads((home / "credentials.json").read_text())
         floor = Server("floor", url, creds["access_key_id"], creds["secret_access_key"], process)
-        return wrk(signed_invocation(floor, "floor", one_row, "text/csv"), seconds, CONNECTIONS)
+        yield signed_invocation(floor, "floor", one_row, "text/csv")
     finally:
         process.terminate()
         process.wait(timeout=30)
         shutil.rmtree(home, ignore_errors=True)
 
 
-def run_mlflow(booster: Any, one_row: bytes, seconds: float) -> WrkResult | str:
+@contextlib.contextmanager
+def mlflow_target(booster: Any, one_row: bytes) -> Iterator[Signed | str]:
     try:
         import mlflow.xgboost
     except ImportError:
-        return "not run: mlflow is not installed (pip install -e '.[bench]')"
+        yield "not run: mlflow is not installed (pip install -e '.[bench]')"
+        return
     scratch = Path(tempfile.mkdtemp(prefix="mlci-mlflow-"))
     model_dir, port = scratch / "model", free_port()
     mlflow.xgboost.save_model(booster, str(model_dir))
@@ -141,6 +174,7 @@ def run_mlflow(booster: Any, one_row: bytes, seconds: float) -> WrkResult | str:
         "-h",
         "127.0.0.1",
     ]
+    # the CLI starts the scoring server as a child of its own: end the whole session
     process = subprocess.Popen(
         command,
         stdout=subprocess.DEVNULL,
@@ -152,10 +186,9 @@ def run_mlflow(booster: Any, one_row: bytes, seconds: float) -> WrkResult | str:
         url = f"http://127.0.0.1:{port}"
         wait_for(url + "/ping")
         header = ",".join(f"f{i}" for i in range(8)).encode() + b"\n"
-        target = Signed(url + "/invocations", {"Content-Type": "text/csv"}, header + one_row)
-        return wrk(target, seconds, CONNECTIONS)
+        yield Signed(url + "/invocations", {"Content-Type": "text/csv"}, header + one_row)
     finally:
-        os.killpg(process.pid, 15)  # the CLI starts the server as a child of its own
+        os.killpg(process.pid, signal.SIGTERM)
         process.wait(timeout=30)
         shutil.rmtree(scratch, ignore_errors=True)
 
@@ -168,8 +201,8 @@ def report(
 ) -> None:
     print(f"\nInvokeEndpoint benchmark - {machine()}")
     print(
-        f"(a) one CSV row per request, {CONNECTIONS} connections, {args.seconds:g} s each; "
-        f"mlci endpoint with {args.instances} instance(s)\n"
+        f"(a) one CSV row per request, {CONNECTIONS} connections, {args.seconds:g} s each in "
+        f"{args.rounds} interleaved rounds; mlci endpoint with {args.instances} instance(s)\n"
     )
     rows = []
     for name, result in results.items():
