@@ -29,7 +29,7 @@ from mlci.cloud.hosting import deployer
 from mlci.cloud.hosting.deployer import Hosting
 from mlci.cloud.hosting.router import EndpointRoute, Instance, Routing, RoutingError
 from mlci.cloud.hosting.upstream import UpstreamError, UpstreamResponse, UpstreamTimeout
-from mlci.cloud.hosting.usage import usage_for
+from mlci.cloud.hosting.usage import Usage, usage_for
 from mlci.cloud.http import Request, Response
 from mlci.cloud.service import Context, Service
 
@@ -59,6 +59,7 @@ class RuntimeService:
     def __init__(self, home: Path, wait_for_servers: float = WAIT_FOR_SERVERS_SECONDS) -> None:
         self._home = home
         self._hosting: Hosting | None = None
+        self._usage: Usage | None = None
         self.wait_for_servers = wait_for_servers
 
     @property
@@ -66,6 +67,12 @@ class RuntimeService:
         if self._hosting is None:
             self._hosting = deployer.hosting_for(self._home)
         return self._hosting
+
+    @property
+    def usage(self) -> Usage:
+        if self._usage is None:  # looked up once: usage_for resolves the home path
+            self._usage = usage_for(self._home)
+        return self._usage
 
     def handle(self, request: Request, ctx: Context) -> Response:
         raise AwsError(
@@ -84,7 +91,7 @@ class RuntimeService:
         key = (ctx.region, name.lower())
         started = time.perf_counter()
         variant, answer = await self._forward(key, name, ctx, target, headers, request.body.read())
-        usage_for(self._home).record(  # for CloudWatch's AWS/SageMaker metrics
+        self.usage.record(  # for CloudWatch's AWS/SageMaker metrics
             ctx.region, name, variant, time.perf_counter() - started, answer.status
         )
         if answer.status != 200:
