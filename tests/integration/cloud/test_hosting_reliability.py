@@ -119,8 +119,10 @@ def test_twenty_updates_under_sixteen_clients_fail_no_request(own_cloud: Running
     assert traffic.failures == []
     assert traffic.answers["failed"] == traffic.answers["wrong"] == 0
     assert traffic.answers["old"] > 0 and traffic.answers["new"] > 0, traffic.answers
-    time.sleep(1)  # the last old fleet drains, then stops
-    assert len(server_pids(own_cloud.process.pid)) == 1
+    deadline = time.monotonic() + 15  # the last old fleet drains, then stops
+    while len(server_pids(own_cloud.process.pid)) != 1:
+        assert time.monotonic() < deadline, server_pids(own_cloud.process.pid)
+        time.sleep(0.1)
 
 
 @pytest.mark.parametrize(
