@@ -84,8 +84,8 @@ def protocol_family(service: str, request: Request) -> str:
         return "query"
     if service:
         return "json"
-    if "x-amz-target" in request.headers:
-        return "json"
+    if "x-amz-target" in request.headers or request.raw_path.startswith("/endpoints/"):
+        return "json"  # awsJson, or SageMaker runtime's REST-JSON: both read JSON errors
     content_type = request.header("content-type") or ""
     if "Action=" in request.query_string or content_type.startswith(
         "application/x-www-form-urlencoded"

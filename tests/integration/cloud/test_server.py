@@ -76,6 +76,12 @@ def test_health_needs_no_credentials_and_shows_no_secrets(cloud: RunningCloud) -
         ),
         (
             "POST",
+            "/endpoints/some-endpoint/invocations",
+            {"Content-Type": "text/csv"},
+            "MissingAuthenticationTokenException",
+        ),
+        (
+            "POST",
             "/",
             {"Content-Type": "application/x-www-form-urlencoded"},
             "MissingAuthenticationToken",
