@@ -3,7 +3,7 @@
 A server must not outlive the cloud: one left behind after `kill -9` of the cloud would hold
 its port and memory for ever. On Linux each server asks the kernel (PR_SET_PDEATHSIG) to kill
 it when the thread that started it ends, so every server is started from one long-lived
-thread of this module (`Spawner`); a server whose cloud is already gone by the time the signal
+thread (`mlci.cloud.spawner.Spawner`); a server whose cloud is already gone by the time the signal
 is armed exits at once.
 
 Most of a server's start-up is importing numpy and xgboost, so `ServerPool` keeps one spare
@@ -19,16 +19,16 @@ from __future__ import annotations
 import http.client
 import json
 import os
-import queue
 import signal
 import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable, Mapping
-from concurrent.futures import Future
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+
+from mlci.cloud.spawner import Spawner
 
 # Run in the server process before the server module is imported. argv[1] is the cloud's pid;
 # the server's own arguments follow as one line of JSON on stdin (EOF: not needed after all).
@@ -57,30 +57,6 @@ MAX_REASON = 900  # FailureReason holds at most 1024 characters, with "variant X
 
 class ServerFailed(Exception):
     """A model server did not come up; the message says why (its own words if it gave any)."""
-
-
-class Spawner:
-    """Starts processes from one thread that lives as long as the cloud (see module doc)."""
-
-    def __init__(self) -> None:
-        self._requests: queue.SimpleQueue[
-            tuple[Callable[[], subprocess.Popen[bytes]], Future[subprocess.Popen[bytes]]]
-        ] = queue.SimpleQueue()
-        self._thread = threading.Thread(target=self._serve, name="hosting-spawner", daemon=True)
-        self._thread.start()
-
-    def start(self, launch: Callable[[], subprocess.Popen[bytes]]) -> subprocess.Popen[bytes]:
-        future: Future[subprocess.Popen[bytes]] = Future()
-        self._requests.put((launch, future))
-        return future.result()
-
-    def _serve(self) -> None:
-        while True:
-            launch, future = self._requests.get()
-            try:
-                future.set_result(launch())
-            except BaseException as error:  # handed to the caller, who reports it
-                future.set_exception(error)
 
 
 def server_environment(environ: Mapping[str, str]) -> dict[str, str]:
@@ -153,7 +129,7 @@ class ServerPool:
         self.spares_dir = spares_dir
         self.keep_spare = keep_spare
         self._environ = server_environment(environ)
-        self._spawner = Spawner()
+        self._spawner = Spawner("hosting-spawner")
         self._lock = threading.Lock()
         self._spare: tuple[subprocess.Popen[bytes], Path] | None = None
         self._count = 0

@@ -17,14 +17,14 @@ from __future__ import annotations
 
 import contextlib
 import os
-import queue
 import signal
 import subprocess
 import sys
 import threading
-from collections.abc import Callable, Mapping
-from concurrent.futures import Future
+from collections.abc import Mapping
 from pathlib import Path
+
+from mlci.cloud.spawner import Spawner
 
 # The worker's entry point (kept tiny: it is Python source passed with -c). argv[1] is the pid
 # of the cloud; if the cloud is already gone by the time the death signal is armed, the worker
@@ -48,35 +48,11 @@ os._exit(code)
 STOP_GRACE_SECONDS = 2.0  # SIGTERM, then SIGKILL if the worker has not ended by then
 
 
-class _Spawner:
-    """Starts processes from one thread that lives as long as the cloud (see module doc)."""
-
-    def __init__(self) -> None:
-        self._requests: queue.SimpleQueue[
-            tuple[Callable[[], subprocess.Popen[bytes]], Future[subprocess.Popen[bytes]]]
-        ] = queue.SimpleQueue()
-        self._thread = threading.Thread(target=self._serve, name="training-spawner", daemon=True)
-        self._thread.start()
-
-    def start(self, launch: Callable[[], subprocess.Popen[bytes]]) -> subprocess.Popen[bytes]:
-        future: Future[subprocess.Popen[bytes]] = Future()
-        self._requests.put((launch, future))
-        return future.result()
-
-    def _serve(self) -> None:
-        while True:
-            launch, future = self._requests.get()
-            try:
-                future.set_result(launch())
-            except BaseException as error:  # handed to the caller, who reports it
-                future.set_exception(error)
-
-
 class WorkerPool:
     def __init__(self, workdir: Path, keep_spare: bool = True) -> None:
         self.workdir = workdir
         self.keep_spare = keep_spare
-        self._spawner = _Spawner()
+        self._spawner = Spawner("training-spawner")
         self._lock = threading.Lock()
         self._spare: subprocess.Popen[bytes] | None = None
 
