@@ -18,7 +18,6 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
-from mlci.pipeline.database import Database
 from mlci.pipeline.errors import PipelineError
 from mlci.pipeline.state_leases import Leases
 from mlci.pipeline.state_schema import (
@@ -47,6 +46,7 @@ from mlci.pipeline.state_schema import (
     step_row,
     workflow_row,
 )
+from mlci.sqlite import Database
 
 __all__ = [
     "CANCELED",
@@ -80,7 +80,7 @@ class Store(Leases):
     def __init__(self, repo_root: Path) -> None:
         self.root = repo_root / STATE_DIR
         _ensure_ignored(self.root)
-        self.db = Database(self.root / DB_FILE, MIGRATIONS)
+        self.db = Database(self.root / DB_FILE, MIGRATIONS, synchronous="NORMAL")
 
     def close(self) -> None:
         self.db.close()

@@ -13,8 +13,8 @@ import time
 from collections.abc import Iterable
 
 from mlci.pipeline import processes
-from mlci.pipeline.database import Database
 from mlci.pipeline.state_schema import ON_HOLD, SUCCESS, PipelineRow, pipeline_row
+from mlci.sqlite import Database
 
 
 class Leases:

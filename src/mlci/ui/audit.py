@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
-from mlci.pipeline.database import Database
+from mlci.sqlite import Database
 
 OK, REFUSED, FAILED = "ok", "refused", "failed"
 MAX_DETAIL = 2000

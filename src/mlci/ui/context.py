@@ -6,8 +6,8 @@ import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from mlci.pipeline.database import Database
 from mlci.pipeline.state import Store
+from mlci.sqlite import Database
 from mlci.ui.audit import AuditLog
 from mlci.ui.auth import Sessions
 from mlci.ui.cloud_access import Clients

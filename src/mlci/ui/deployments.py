@@ -18,7 +18,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from mlci.pipeline.database import Database
+from mlci.sqlite import Database
 from mlci.ui.endpoints import read_snapshot
 
 IN_SERVICE = "InService"

@@ -7,11 +7,10 @@ unlike the pipeline state: an audit record that a power cut could lose is not a 
 
 from __future__ import annotations
 
-import sqlite3
 from pathlib import Path
 
-from mlci.pipeline.database import Database
 from mlci.pipeline.state import STATE_DIR
+from mlci.sqlite import Database
 
 DB_FILE = "ui.db"
 
@@ -40,17 +39,10 @@ MIGRATIONS = [
 ]
 
 
-class DurableDatabase(Database):
-    def _connect(self) -> sqlite3.Connection:
-        conn = super()._connect()
-        conn.execute("PRAGMA synchronous=FULL")
-        return conn
-
-
 def open_ui_db(repo: Path) -> Database:
     state_dir = repo / STATE_DIR
     state_dir.mkdir(parents=True, exist_ok=True)
     ignore = state_dir / ".gitignore"
     if not ignore.exists():  # as the pipeline state does: .mlci/ ignores itself
         ignore.write_text("# mlci state: pipelines, logs, venvs, secrets\n*\n", encoding="utf-8")
-    return DurableDatabase(state_dir / DB_FILE, MIGRATIONS)
+    return Database(state_dir / DB_FILE, MIGRATIONS)  # synchronous=FULL: the audit log

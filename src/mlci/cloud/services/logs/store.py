@@ -31,7 +31,7 @@ from mlci.cloud.services.logs.records import (
     now_ms,
 )
 from mlci.cloud.services.logs.schema import MIGRATIONS
-from mlci.cloud.storage.db import Database
+from mlci.sqlite import Database
 
 DB_NAME = "logs.db"
 GROUP_NOT_FOUND = "The specified log group does not exist."

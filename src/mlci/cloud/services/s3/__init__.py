@@ -16,7 +16,7 @@ from mlci.cloud.services.s3.service import S3Service
 from mlci.cloud.services.s3.store import ObjectStore
 from mlci.cloud.services.s3.uploads_store import UploadStore
 from mlci.cloud.storage.blobs import BlobStore
-from mlci.cloud.storage.db import Database
+from mlci.sqlite import Database
 
 # Request bodies over 1 MiB are spooled here by the server before any service sees them.
 SPOOL_DIR = ("blobs", "tmp")

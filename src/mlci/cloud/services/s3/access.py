@@ -30,7 +30,7 @@ from mlci.cloud.services.s3.store import ObjectStore
 from mlci.cloud.services.s3.uploads_store import UploadStore
 from mlci.cloud.services.s3.walk import AFTER_ALL
 from mlci.cloud.storage.blobs import BlobStore
-from mlci.cloud.storage.db import Database
+from mlci.sqlite import Database
 
 LIST_BATCH = 1000
 

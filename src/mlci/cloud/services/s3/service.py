@@ -8,7 +8,7 @@ from mlci.cloud.services.s3 import routing
 from mlci.cloud.services.s3.call import Call, S3State
 from mlci.cloud.services.s3.names import address
 from mlci.cloud.services.s3.payload import read_payload
-from mlci.cloud.storage.db import Database
+from mlci.sqlite import Database
 
 
 class S3Service:

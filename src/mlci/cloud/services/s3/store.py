@@ -17,7 +17,7 @@ from mlci.cloud.services.s3.records import (
     object_from_row,
     object_values,
 )
-from mlci.cloud.storage.db import Database
+from mlci.sqlite import Database
 
 Precondition = Callable[[ObjectRecord | None], None]
 

@@ -16,7 +16,7 @@ from mlci.cloud.services.s3.records import (
     upload_from_row,
 )
 from mlci.cloud.services.s3.store import replace_object, require_bucket
-from mlci.cloud.storage.db import Database
+from mlci.sqlite import Database
 
 
 def no_such_upload(upload_id: str) -> AwsError:

@@ -27,7 +27,7 @@ from mlci.cloud.services.sagemaker import (
 )
 from mlci.cloud.services.sagemaker.clock import SystemClock
 from mlci.cloud.services.sagemaker.state import State
-from mlci.cloud.storage.db import Database
+from mlci.sqlite import Database
 
 # Tags come first: every resource table's creation registers its rows with it.
 OPERATION_MODULES: tuple[ModuleType, ...] = (

@@ -12,7 +12,7 @@ import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from mlci.cloud.storage.db import Database
+from mlci.sqlite import Database
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from mlci.cloud.services.sagemaker.clock import Clock
-from mlci.cloud.storage.db import Database
+from mlci.sqlite import Database
 
 
 @dataclass(frozen=True)

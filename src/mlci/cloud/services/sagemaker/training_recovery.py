@@ -18,7 +18,7 @@ from mlci.cloud.services.sagemaker import records, training_outputs, training_st
 from mlci.cloud.services.sagemaker import training_records as job_records
 from mlci.cloud.services.sagemaker.clock import Clock
 from mlci.cloud.services.sagemaker.records import Record
-from mlci.cloud.storage.db import Database
+from mlci.sqlite import Database
 
 
 def recover_interrupted(db: Database, clock: Clock, s3: S3Access, jobs_folder: Path) -> int:

@@ -14,7 +14,7 @@ from mlci.cloud.services.sagemaker import records
 from mlci.cloud.services.sagemaker.clock import Clock
 from mlci.cloud.services.sagemaker.records import Record
 from mlci.cloud.services.sagemaker.schema import Migration
-from mlci.cloud.storage.db import Database
+from mlci.sqlite import Database
 
 TABLE = "training_jobs"
 

@@ -15,7 +15,7 @@ from mlci.cloud.errors import AwsError
 from mlci.cloud.service import Context
 from mlci.cloud.services import sagemaker
 from mlci.cloud.services.sagemaker import models
-from mlci.cloud.storage.db import Database
+from mlci.sqlite import Database
 
 CTX = Context(account_id="123456789012", region="eu-west-1", request_id="r")
 PACKAGE_CONTAINER = {

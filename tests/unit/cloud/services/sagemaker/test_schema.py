@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from mlci.cloud.services.sagemaker.schema import Migration, apply
-from mlci.cloud.storage.db import Database
+from mlci.sqlite import Database
 
 FIRST = Migration("a-1", "CREATE TABLE a (x INTEGER); CREATE INDEX a_x ON a (x)")
 SECOND = Migration("b-1", "CREATE TABLE b (y TEXT)")

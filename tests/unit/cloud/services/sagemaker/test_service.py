@@ -11,7 +11,7 @@ import pytest
 from mlci.cloud.services import sagemaker
 from mlci.cloud.services.sagemaker.clock import SystemClock
 from mlci.cloud.services.sagemaker.state import State
-from mlci.cloud.storage.db import Database
+from mlci.sqlite import Database
 
 
 def test_every_registry_and_hosting_operation_is_served(tmp_path: Path) -> None:

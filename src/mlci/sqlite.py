@@ -1,10 +1,11 @@
-"""SQLite for the pipeline half: one file under `.mlci/`, a transaction helper, migrations.
+"""SQLite the way every part of mlci uses it: one file, WAL, one connection per thread, a
+write-transaction helper and ordered migrations in a `schema_version` table.
 
-The pipeline half must not import `mlci.cloud`, so this is its own small helper rather than
-the cloud's `storage/db.py`. WAL with `synchronous=NORMAL`: a commit survives the runner
-being killed (SIGKILL, the case `mlci status` must report) because the WAL is in the OS's
-hands once written; only a power cut could lose the last transactions, and pipeline state
-is not worth an fsync per job step (the scheduler writes several rows per job).
+Writers take the lock up front (`BEGIN IMMEDIATE`), so read-then-write sequences such as "next
+version number in this group" are serialised across threads and processes without retries.
+`synchronous` picks what a commit survives: FULL (the cloud, the dashboard's audit log) fsyncs
+every commit, so it survives power loss; NORMAL (pipeline state, several rows per job step)
+survives any crash of the process, which is what `mlci status` must report on.
 """
 
 from __future__ import annotations
@@ -14,15 +15,20 @@ import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Literal
 
 BUSY_TIMEOUT_SECONDS = 30.0
 
 
 class Database:
-    """One connection per thread; `write()` is a BEGIN IMMEDIATE transaction."""
-
-    def __init__(self, path: Path, migrations: Sequence[str]) -> None:
+    def __init__(
+        self,
+        path: Path,
+        migrations: Sequence[str],
+        synchronous: Literal["FULL", "NORMAL"] = "FULL",
+    ) -> None:
         self.path = path
+        self.synchronous = synchronous
         self._local = threading.local()
         self._connections: list[sqlite3.Connection] = []
         self._lock = threading.Lock()
@@ -35,7 +41,7 @@ class Database:
         )
         conn.row_factory = sqlite3.Row
         conn.execute("PRAGMA journal_mode=WAL")
-        conn.execute("PRAGMA synchronous=NORMAL")
+        conn.execute(f"PRAGMA synchronous={self.synchronous}")
         conn.execute("PRAGMA foreign_keys=ON")
         with self._lock:
             self._connections.append(conn)
@@ -61,6 +67,16 @@ class Database:
             raise
         conn.execute("COMMIT")
 
+    @contextmanager
+    def read(self) -> Iterator[sqlite3.Connection]:
+        """A consistent snapshot across several SELECTs."""
+        conn = self.conn
+        conn.execute("BEGIN")
+        try:
+            yield conn
+        finally:
+            conn.execute("COMMIT")
+
     def query(self, sql: str, params: Sequence[object] = ()) -> list[sqlite3.Row]:
         return self.conn.execute(sql, params).fetchall()
 
@@ -69,6 +85,7 @@ class Database:
         return row
 
     def close(self) -> None:
+        """Close every thread's connection."""
         with self._lock:
             connections, self._connections = self._connections, []
         for conn in connections:
@@ -82,7 +99,8 @@ class Database:
             for number, script in enumerate(migrations, start=1):
                 if number <= current:
                     continue
-                # executescript() would commit our transaction; the scripts hold DDL only.
+                # executescript() would commit our transaction; migrations hold DDL only,
+                # never string literals with semicolons.
                 for statement in (s.strip() for s in script.split(";")):
                     if statement:
                         conn.execute(statement)
