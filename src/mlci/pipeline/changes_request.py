@@ -12,10 +12,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import NamedTuple
 
+from mlci.files import write_atomically
 from mlci.pipeline import git, run_history
 from mlci.pipeline.changes import DEFAULT_CONFIG_PATH, ChangesResult, compute_changes
 from mlci.pipeline.errors import PipelineError
-from mlci.pipeline.files import write_atomically
 from mlci.pipeline.mapping import ExcludeRule, parse_excludes, parse_mapping
 
 DEFAULT_BASE = "main"

@@ -16,11 +16,11 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from mlci.files import write_atomically
 from mlci.pipeline import model
 from mlci.pipeline.config import Config, config_from_yaml
 from mlci.pipeline.durations import DurationError, parse_duration
 from mlci.pipeline.errors import ConfigError, Problems
-from mlci.pipeline.files import write_atomically
 from mlci.pipeline.merge import load_merged_config, merge_yaml
 from mlci.pipeline.values import PipelineValues
 from mlci.pipeline.yaml_loader import YamlMap, load_yaml_text

@@ -10,8 +10,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from mlci.files import write_atomically
 from mlci.pipeline.errors import PipelineError
-from mlci.pipeline.files import write_atomically
 
 STATE_DIR = ".mlci"
 FILE_NAME = "last-successful.json"

@@ -20,6 +20,7 @@ from typing import Any
 
 import yaml
 
+from mlci.files import write_atomically
 from mlci.pipeline import model, run_history
 from mlci.pipeline.changes import DEFAULT_CONFIG_PATH, compute_changes
 from mlci.pipeline.changes_report import summary_lines
@@ -32,7 +33,6 @@ from mlci.pipeline.config_sources import (
     store_files,
 )
 from mlci.pipeline.errors import ConfigError, PipelineError
-from mlci.pipeline.files import write_atomically
 from mlci.pipeline.joblog import JobLog
 from mlci.pipeline.mapping import parse_excludes, parse_mapping
 from mlci.pipeline.run_context import RunContext
