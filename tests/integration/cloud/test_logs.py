@@ -19,11 +19,6 @@ HOUR_MS = 3_600_000
 DAY_MS = 24 * HOUR_MS
 
 
-@pytest.fixture
-def logs(cloud: RunningCloud) -> Any:
-    return cloud.client("logs")
-
-
 def _error(info: pytest.ExceptionInfo[ClientError]) -> tuple[str, str, int]:
     response = info.value.response
     status = response["ResponseMetadata"]["HTTPStatusCode"]

@@ -17,11 +17,6 @@ TRAINING_GROUP = "/aws/sagemaker/TrainingJobs"
 EVENT_COUNT = 25_000
 
 
-@pytest.fixture
-def logs(cloud: RunningCloud) -> Any:
-    return cloud.client("logs")
-
-
 @pytest.fixture(scope="module")
 def big_stream(cloud: RunningCloud) -> tuple[str, str, list[tuple[int, str]]]:
     """25,000 events, three to a millisecond, written with PutLogEvents in 10,000-event batches."""

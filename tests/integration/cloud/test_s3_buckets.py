@@ -11,11 +11,6 @@ from tests.conftest import RunningCloud
 from tests.integration.cloud.s3_support import new_bucket, raw_s3
 
 
-@pytest.fixture(scope="module")
-def s3(cloud: RunningCloud):  # type: ignore[no-untyped-def]
-    return cloud.client("s3")
-
-
 def test_create_head_list_delete(s3) -> None:  # type: ignore[no-untyped-def]
     name = new_bucket(s3)
     head = s3.head_bucket(Bucket=name)

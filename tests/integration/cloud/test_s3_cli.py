@@ -17,11 +17,6 @@ AWS = shutil.which("aws")
 pytestmark = pytest.mark.skipif(AWS is None, reason="the AWS CLI is not installed")
 
 
-@pytest.fixture(scope="module")
-def s3(cloud: RunningCloud):  # type: ignore[no-untyped-def]
-    return cloud.client("s3")
-
-
 @pytest.fixture
 def aws(cloud: RunningCloud, tmp_path: Path):  # type: ignore[no-untyped-def]
     """Run `aws --endpoint-url <cloud> ...` with no user configuration in the way."""

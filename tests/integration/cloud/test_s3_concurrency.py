@@ -9,15 +9,9 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from tests.conftest import RunningCloud
 from tests.integration.cloud.s3_support import new_bucket
 
 MIB = 1024 * 1024
-
-
-@pytest.fixture(scope="module")
-def s3(cloud: RunningCloud):  # type: ignore[no-untyped-def]
-    return cloud.client("s3")
 
 
 @pytest.mark.parametrize("sizes", [(1000, 3000), (2 * MIB, 3 * MIB)], ids=["inline", "streamed"])

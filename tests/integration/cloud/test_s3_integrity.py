@@ -21,11 +21,6 @@ UNSIGNED_TRAILER = "STREAMING-UNSIGNED-PAYLOAD-TRAILER"
 
 
 @pytest.fixture(scope="module")
-def s3(cloud: RunningCloud):  # type: ignore[no-untyped-def]
-    return cloud.client("s3")
-
-
-@pytest.fixture(scope="module")
 def bucket(s3) -> str:  # type: ignore[no-untyped-def]
     return new_bucket(s3)
 

@@ -30,11 +30,6 @@ keys = st.one_of(
 
 
 @pytest.fixture(scope="module")
-def s3(cloud: RunningCloud):  # type: ignore[no-untyped-def]
-    return cloud.client("s3")
-
-
-@pytest.fixture(scope="module")
 def bucket(s3) -> str:  # type: ignore[no-untyped-def]
     return new_bucket(s3)
 

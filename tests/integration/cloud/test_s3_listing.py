@@ -23,11 +23,6 @@ KEYS = [
 
 
 @pytest.fixture(scope="module")
-def s3(cloud: RunningCloud):  # type: ignore[no-untyped-def]
-    return cloud.client("s3")
-
-
-@pytest.fixture(scope="module")
 def bucket(s3) -> str:  # type: ignore[no-untyped-def]
     name = new_bucket(s3)
     for key in KEYS:

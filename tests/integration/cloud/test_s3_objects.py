@@ -19,11 +19,6 @@ from tests.conftest import RunningCloud
 from tests.integration.cloud.s3_support import new_bucket
 
 
-@pytest.fixture(scope="module")
-def s3(cloud: RunningCloud):  # type: ignore[no-untyped-def]
-    return cloud.client("s3")
-
-
 @pytest.fixture
 def bucket(s3) -> str:  # type: ignore[no-untyped-def]
     return new_bucket(s3)

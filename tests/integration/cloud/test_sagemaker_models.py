@@ -14,11 +14,6 @@ IMAGE = "123456789012.dkr.ecr.us-east-1.amazonaws.com/sagemaker-xgboost:1.7-1"
 
 
 @pytest.fixture(scope="module")
-def sm(cloud: RunningCloud) -> Any:
-    return cloud.client("sagemaker")
-
-
-@pytest.fixture(scope="module")
 def package_arn(sm: Any) -> str:
     group = unique("Hosting")
     sm.create_model_package_group(ModelPackageGroupName=group)

@@ -11,11 +11,6 @@ from tests.conftest import RunningCloud
 from tests.integration.cloud.sagemaker_support import INFERENCE_SPECIFICATION, unique
 
 
-@pytest.fixture(scope="module")
-def sm(cloud: RunningCloud) -> Any:
-    return cloud.client("sagemaker")
-
-
 @pytest.fixture
 def group(sm: Any) -> str:
     name = unique("Registry")

@@ -16,11 +16,6 @@ STATUSES = ("Approved", "PendingManualApproval", "Rejected")
 
 
 @pytest.fixture(scope="module")
-def sm(cloud: RunningCloud) -> Any:
-    return cloud.client("sagemaker")
-
-
-@pytest.fixture(scope="module")
 def tag() -> str:
     """A token in the name of every group this module creates, to list only those."""
     return unique("lst")

@@ -15,11 +15,6 @@ IMAGE = "123456789012.dkr.ecr.us-east-1.amazonaws.com/sagemaker-xgboost:1.7-1"
 CREATED_WITH = [{"Key": "team", "Value": "risk"}, {"Key": "cost-centre", "Value": "42"}]
 
 
-@pytest.fixture(scope="module")
-def sm(cloud: RunningCloud) -> Any:
-    return cloud.client("sagemaker")
-
-
 def new_group(sm: Any, tags: list[dict[str, str]]) -> str:
     reply = sm.create_model_package_group(ModelPackageGroupName=unique("tg"), Tags=tags)
     return str(reply["ModelPackageGroupArn"])

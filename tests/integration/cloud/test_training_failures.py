@@ -21,16 +21,6 @@ from tests.integration.cloud.training_support import (
 
 
 @pytest.fixture(scope="module")
-def sm(cloud: RunningCloud) -> Any:
-    return cloud.client("sagemaker")
-
-
-@pytest.fixture(scope="module")
-def s3(cloud: RunningCloud) -> Any:
-    return cloud.client("s3")
-
-
-@pytest.fixture(scope="module")
 def bucket(s3: Any) -> str:
     return put_regression_data(s3, rows=60)
 

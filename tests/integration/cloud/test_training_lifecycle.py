@@ -42,16 +42,6 @@ def cloud(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningCloud]:
 
 
 @pytest.fixture(scope="module")
-def sm(cloud: RunningCloud) -> Any:
-    return cloud.client("sagemaker")
-
-
-@pytest.fixture(scope="module")
-def s3(cloud: RunningCloud) -> Any:
-    return cloud.client("s3")
-
-
-@pytest.fixture(scope="module")
 def bucket(s3: Any) -> str:
     bucket = put_regression_data(s3, rows=60)
     s3.put_object(Bucket=bucket, Key="big/train.csv", Body=regression_csv(5000, features=8))
