@@ -25,6 +25,9 @@ SUCCESS, FAILED, CANCELED, NOT_RUN, INTERRUPTED = (
     "interrupted",
 )
 TERMINAL = frozenset({SUCCESS, FAILED, CANCELED, NOT_RUN, INTERRUPTED})
+# Shown, never stored: a queued job of a workflow on hold waits for the approval (CircleCI's
+# "blocked"); the runner has left, having run everything that did not depend on it.
+BLOCKED = "blocked"
 # Pipeline and workflow statuses add: errored (the config could not be continued).
 ERRORED = "errored"
 
@@ -233,8 +236,11 @@ class NewPipeline(NamedTuple):
     arguments: dict[str, Any]
 
 
-def effective_status(stored: str, runner_alive: bool) -> str:
-    """What a stored workflow/job status means now: running without a runner is interrupted."""
+def effective_status(stored: str, runner_alive: bool, on_hold: bool = False) -> str:
+    """What a stored workflow/job status means now: running without a runner is interrupted;
+    queued in a workflow on hold is blocked behind the approval."""
+    if stored == QUEUED and on_hold:
+        return BLOCKED
     if stored in (RUNNING, QUEUED) and not runner_alive:
         return INTERRUPTED
     return stored

@@ -70,10 +70,13 @@ class PipelineView(NamedTuple):
 
 def workflow_view(store: Store, row: WorkflowRow, alive: bool, *, details: bool) -> WorkflowView:
     jobs = []
-    for job in store.jobs(row.id):
+    rows = store.jobs(row.id)
+    on_hold = any(job.status == ON_HOLD for job in rows)
+    for job in rows:
         steps = store.steps(job.build_num) if details else []
         artifacts = store.artifacts(job.build_num) if details else []
-        jobs.append(JobView(job, effective_status(job.status, alive), steps, artifacts))
+        status = effective_status(job.status, alive, on_hold)
+        jobs.append(JobView(job, status, steps, artifacts))
     status = (
         graph.workflow_status({job.row.name: job.status for job in jobs}) if jobs else row.status
     )

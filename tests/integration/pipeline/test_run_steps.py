@@ -413,3 +413,33 @@ workflows:
         ("default pipefail", "failed"),
     ]
     assert "python says True" in project.mlci("logs", "1", "shells").stdout
+
+
+def test_jobs_behind_a_hold_show_as_blocked_until_approved(project: Project) -> None:
+    commit_config(
+        project,
+        """
+        version: 2.1
+        jobs:
+          build:
+            docker: [{image: cimg/base:stable}]
+            steps: [{run: "true"}]
+          ship:
+            docker: [{image: cimg/base:stable}]
+            steps: [{run: "true"}]
+        workflows:
+          main:
+            jobs:
+              - build
+              - hold: {type: approval, requires: [build]}
+              - ship: {requires: [hold]}
+        """,
+    )
+    project.mlci("run")
+    assert jobs_of(project.status(1)) == {
+        "main/build": "success",
+        "main/hold": "on_hold",
+        "main/ship": "blocked",
+    }
+    project.mlci("approve")
+    assert jobs_of(project.status(1))["main/ship"] == "success"
