@@ -128,11 +128,14 @@ class RegistryIndex:
         self._groups: dict[str, Group] = {}
         self._details: dict[str, Detail] = {}
         self._lock = threading.Lock()
+        # Reads a page waits for never queue behind the background fill of every version.
         self._pool = ThreadPoolExecutor(DETAIL_WORKERS, thread_name_prefix="ui-registry")
+        self._foreground = ThreadPoolExecutor(DETAIL_WORKERS, thread_name_prefix="ui-page")
         self.groups_listed_at = 0.0
 
     def close(self) -> None:
         self._pool.shutdown(wait=False, cancel_futures=True)
+        self._foreground.shutdown(wait=False, cancel_futures=True)
 
     # --- groups ---------------------------------------------------------------------------
 
@@ -214,7 +217,9 @@ class RegistryIndex:
 
     # --- details --------------------------------------------------------------------------
 
-    def details(self, versions: Iterable[Version], wait: bool = True) -> dict[str, Detail]:
+    def details(
+        self, versions: Iterable[Version], wait: bool = True, background: bool | None = None
+    ) -> dict[str, Detail]:
         """Details of `versions` that are known and current; missing or stale ones are read
         (in parallel), and waited for unless `wait` is False."""
         wanted = list(versions)
@@ -226,7 +231,9 @@ class RegistryIndex:
             }
         stale = [v.arn for v in wanted if v.arn not in current]
         if stale:
-            futures = [self._pool.submit(self.read_detail, arn) for arn in stale]
+            in_background = not wait if background is None else background
+            pool = self._pool if in_background else self._foreground
+            futures = [pool.submit(self.read_detail, arn) for arn in stale]
             if wait:
                 for future in futures:
                     detail = future.result()
@@ -281,7 +288,7 @@ class RegistryIndex:
         """The background pass: every group listed, details read for whatever is stale."""
         for group in self.refresh_groups():
             self.refresh_versions(group, whole=True)
-            self.details(group.versions.values(), wait=True)
+            self.details(group.versions.values(), wait=True, background=True)
 
 
 def _package_arn(group_arn: str, number: int) -> str:
