@@ -291,3 +291,22 @@ def test_early_stopping_watches_the_validation_channel(
     evaluated = [m for m in rounds if "#011validation-mae:" in m]
     assert 3 < len(evaluated) < 500
     assert set(metrics(described)) == {"train:mae", "validation:mae"}
+
+
+def test_jobs_submitted_back_to_back_all_complete_with_their_own_models(
+    sm: Any, s3: Any, bucket: str
+) -> None:
+    # each job is forked from the warm zygote, so none waits for another's worker to start
+    rounds = {unique("burst"): count for count in (2, 7, 4, 9, 3)}
+    for name, count in rounds.items():
+        sm.create_training_job(
+            **job_request(bucket, name, HyperParameters={"num_round": str(count)})
+        )
+    for name, count in rounds.items():
+        described = sm.describe_training_job(TrainingJobName=name)
+        assert described["TrainingJobStatus"] == "Completed", described.get("FailureReason")
+        key = f"output/{name}/output/model.tar.gz"
+        members = archive_members(s3.get_object(Bucket=bucket, Key=key)["Body"].read())
+        booster = xgboost.Booster()
+        booster.load_model(bytearray(members["xgboost-model"]))
+        assert booster.num_boosted_rounds() == count

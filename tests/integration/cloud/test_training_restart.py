@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from mlci.cloud.services.sagemaker.training_workers import ZYGOTE_MODULE
 from tests.conftest import start_cloud
 from tests.integration.cloud.s3_support import new_bucket
 from tests.integration.cloud.training_support import (
@@ -29,7 +30,8 @@ pytestmark = pytest.mark.skipif(
 
 
 def workers_of(cloud_pid: int) -> list[int]:
-    """Live training workers started by the cloud with this pid (see training_workers)."""
+    """Live training processes of the cloud with this pid: its zygote and the workers forked
+    from it, which carry the zygote's command line (see training_workers)."""
     found = []
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
@@ -39,7 +41,7 @@ def workers_of(cloud_pid: int) -> list[int]:
             state = (entry / "stat").read_text().rsplit(")", 1)[1].split()[0]
         except OSError:
             continue
-        if b"--wait-for-spec" in argv and str(cloud_pid).encode() in argv and state != "Z":
+        if ZYGOTE_MODULE.encode() in argv and str(cloud_pid).encode() in argv and state != "Z":
             found.append(int(entry.name))
     return found
 
@@ -63,7 +65,7 @@ def test_a_job_in_flight_at_a_crash_is_failed_as_interrupted_after_restart(
         sm.create_training_job(**request)
         logs = cloud.client("logs")
         wait_until(lambda: any(m.startswith("[1]#011") for m in log_messages(logs, name)), 30)
-        assert workers_of(cloud.process.pid)
+        assert len(workers_of(cloud.process.pid)) == 2  # the zygote and the job's worker
     finally:
         cloud.stop(signal.SIGKILL)
 

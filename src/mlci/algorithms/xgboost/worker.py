@@ -10,10 +10,10 @@ file, fsync, rename) before the process exits, so a result file that exists is c
 
 `--wait-for-spec` is the warm mode: the process imports numpy and xgboost (most of a cold
 start), then blocks reading one line from stdin — a spec path, or the spec JSON itself — and
-runs that job exactly as `--spec` would. A parent keeps one such process ready and hands it the
-next job; the process still ends with its job, so every job gets a fresh process that can be
-killed on its own, and nothing leaks from one job into the next. EOF on stdin before a spec
-line ends the spare quietly (exit 0).
+runs that job exactly as `--spec` would. The cloud's workers run this mode in children forked
+by `zygote`, which has done the imports once; the process still ends with its job, so every job
+gets a fresh process that can be killed on its own, and nothing leaks from one job into the
+next. EOF on stdin before a spec line ends the process quietly (exit 0).
 
 Exit codes: 0 the job Completed; 1 the job Failed (bad hyperparameters or data, xgboost error,
 MaxRuntimeInSeconds exceeded: see FailureReason in the result); 2 the worker could not run the

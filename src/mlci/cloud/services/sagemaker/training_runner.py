@@ -18,7 +18,6 @@ import json
 import logging
 import os
 import shutil
-import subprocess
 import threading
 import time
 from collections.abc import Sequence
@@ -44,6 +43,7 @@ from mlci.cloud.services.sagemaker.training_logs import LogPump, stream_name
 from mlci.cloud.services.sagemaker.training_recovery import recover_interrupted
 from mlci.cloud.services.sagemaker.training_workers import (
     STOP_GRACE_SECONDS,
+    Worker,
     WorkerPool,
     terminate,
 )
@@ -87,7 +87,7 @@ class RunningJob:
     folder: Path
     stop_requested: threading.Event = field(default_factory=threading.Event)
     done: threading.Event = field(default_factory=threading.Event)
-    process: subprocess.Popen[bytes] | None = None
+    process: Worker | None = None
     deadline_hit: bool = False
 
     @property
@@ -273,10 +273,10 @@ class TrainingRunner:
         try:
             return self._supervise(job, process, deadline, max_runtime)
         finally:
-            self.pool.prepare()  # the next job's worker, now that this one has ended
+            self.pool.prepare()  # a new zygote if this job saw the last one die
 
     def _supervise(
-        self, job: RunningJob, process: subprocess.Popen[bytes], deadline: float, max_runtime: float
+        self, job: RunningJob, process: Worker, deadline: float, max_runtime: float
     ) -> Outcome:
         if process.stdout is None:
             raise OSError("the worker has no stdout pipe")
@@ -296,11 +296,9 @@ class TrainingRunner:
             pump.finish()
             with self._lock:
                 job.process = None
-        return self._result(job, process.returncode, pump.tail, max_runtime)
+        return self._result(job, process.wait(), pump.tail, max_runtime)  # ended: no wait
 
-    def _wait(
-        self, job: RunningJob, process: subprocess.Popen[bytes], pump: LogPump, deadline: float
-    ) -> None:
+    def _wait(self, job: RunningJob, process: Worker, pump: LogPump, deadline: float) -> None:
         # The worker stops itself at the deadline (between rounds); a round that runs past it
         # by more than the grace period is ended from here.
         limit = max(deadline - time.monotonic(), 0) + STOP_GRACE_SECONDS
