@@ -14,12 +14,16 @@ from mlci.ui.actions import ActionFailed, perform
 from mlci.ui.auth import Session
 from mlci.ui.context import Dashboard
 from mlci.ui.metrics import compare, plotted_metric
-from mlci.ui.registry import Detail, NotFound, Version
+from mlci.ui.registry import VERSIONS_PER_PAGE, Detail, NotFound, Version
 from mlci.ui.serving import deployed_versions
 from mlci.ui.web import int_param, not_found, render
 
-VERSIONS_PER_PAGE = 50
 STATUSES = {"approve": "Approved", "reject": "Rejected"}
+# How long a group page waits for the details of its rows not read yet when there are many
+# (while `mlci ui` is still filling its cache at start): rows still unread then say so, and
+# a reload has them. A few (new versions since the last background pass) are always waited for.
+ROWS_WAIT_SECONDS = 0.1
+FEW_ROWS = 10
 
 
 def audit_target(group: str, number: int) -> str:
@@ -41,8 +45,7 @@ async def groups_page(request: Request) -> Response:
 def _groups(dash: Dashboard) -> list[dict[str, Any]]:
     rows = []
     for group in dash.registry.refresh_groups():
-        if group.listed_at == 0.0:
-            dash.registry.refresh_versions(group, whole=True)
+        dash.registry.ensure_listed(group)
         versions = group.newest_first()
         counts: dict[str, int] = {}
         for version in versions:
@@ -70,9 +73,12 @@ def _group(dash: Dashboard, name: str, page: int, wanted_metric: str | None) -> 
     if page > pages:
         raise NotFound(f"group {name!r} has {pages} page(s) of versions, not {page}")
     shown = versions[(page - 1) * VERSIONS_PER_PAGE : page * VERSIONS_PER_PAGE]
-    details = dash.registry.details(shown)
-    # For the plot: whatever is known of the others; the background pass fills in the rest.
-    known = dash.registry.details(versions, wait=False)
+    many = dash.registry.unread(shown) > FEW_ROWS
+    details = dash.registry.details(shown, wait_seconds=ROWS_WAIT_SECONDS if many else None)
+    # For the plot: whatever is known of the others (metrics never change, so details read
+    # with an older status will do); the background reads the rest.
+    dash.registry.queue_details(versions)
+    known = dash.registry.cached_details(v.arn for v in versions)
     known.update(details)
     metric_rows = [known[v.arn].metrics.values for v in versions if v.arn in known]
     metric = plotted_metric(metric_rows, wanted_metric)
@@ -95,6 +101,7 @@ def _group(dash: Dashboard, name: str, page: int, wanted_metric: str | None) -> 
         "metric_names": sorted({n for values in metric_rows for n in values}),
         "svg": plot.line_plot(points, metric or "", highlight={v for v, _ in served.values()}),
         "missing": len(versions) - len([v for v in versions if v.arn in known]),
+        "unread": len([v for v in shown if v.arn not in details]),
         "served": served,
     }
 
@@ -172,5 +179,5 @@ def _update_status(
     except ClientError as exc:
         raise ActionFailed(f"SageMaker refused: {exc.response['Error'].get('Message')}") from None
     dash.registry.read_detail(version.arn)
-    dash.registry.refresh_versions(dash.registry.group(name), whole=False)
+    dash.registry.group(name)  # relists the newest versions
     return f"{name} v{number} is {status}"

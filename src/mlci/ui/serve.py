@@ -26,15 +26,15 @@ def serve(repo: Path, cloud_home: Path, port: int, announce: Callable[[str], Non
     import uvicorn
 
     from mlci.ui.app import create_app
-    from mlci.ui.serving import watch
+    from mlci.ui.serving import start
 
     sock = bind(port)
     actual = sock.getsockname()[1]
     token = auth.new_secret()
     dash: Dashboard = build(repo, cloud_home, token, _user(), port=actual)
+    start(dash)  # before the address is shown: no page waits for the clients to be made
     announce(f"mlci ui: http://{HOST}:{actual}/  (repository {repo})")
     announce(f"token: {token}")
-    watch(dash)
     config = uvicorn.Config(create_app(dash), log_level="warning", access_log=False, lifespan="off")
     try:
         uvicorn.Server(config).run(sockets=[sock])

@@ -7,6 +7,7 @@ seconds), so roll-back knows what served before.
 
 from __future__ import annotations
 
+import contextlib
 import re
 import threading
 from typing import Any
@@ -66,6 +67,15 @@ def deployed_versions(dash: Dashboard, group: str) -> dict[str, tuple[int, str]]
     return served
 
 
+def start(dash: Dashboard) -> threading.Thread:
+    """What `mlci ui` does before it listens: make the boto3 clients (~0.25 s, most of it
+    reading SageMaker's service model) so that no page pays for them, then start the watcher,
+    whose first pass fills the registry index in the background (a few seconds for 1,000
+    packages; a page asked for meanwhile has its own rows read first, see registry.py)."""
+    prepare(dash)
+    return watch(dash)
+
+
 def watch(dash: Dashboard) -> threading.Thread:
     """A daemon thread: record deployments as they happen, refresh the registry index."""
 
@@ -82,17 +92,31 @@ def watch(dash: Dashboard) -> threading.Thread:
     return thread
 
 
+def prepare(dash: Dashboard) -> None:
+    """Make the boto3 clients pages use (nothing to do if the cloud is not up yet)."""
+    from botocore.exceptions import BotoCoreError
+
+    from mlci.ui.cloud_access import CloudUnavailable
+
+    # If it fails, they are made on first use instead.
+    with contextlib.suppress(CloudUnavailable, BotoCoreError, OSError):
+        dash.clients.prepare()
+
+
 def watch_once(dash: Dashboard, registry: bool = True) -> None:
+    from concurrent.futures import CancelledError
+
     from botocore.exceptions import BotoCoreError, ClientError
 
     from mlci.ui.cloud_access import CloudUnavailable
+    from mlci.ui.detail_reader import ReaderClosed
 
     try:
         all_endpoints(dash)
         if registry:
             dash.registry.refresh_all()
-    except CloudUnavailable:
-        pass
+    except (CloudUnavailable, ReaderClosed, CancelledError):
+        pass  # not up yet (the next pass tries again), or the dashboard is stopping
     except (BotoCoreError, ClientError, OSError):
         dash.clients.forget()  # the cloud restarted elsewhere, or is gone: look again
 

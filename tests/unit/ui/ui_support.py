@@ -19,6 +19,7 @@ from mlci.ui import auth
 from mlci.ui.app import create_app
 from mlci.ui.context import Dashboard, build
 from mlci.ui.serve import bind
+from mlci.ui.serving import prepare
 
 TOKEN = "test-token-" + "x" * 32
 
@@ -103,6 +104,7 @@ def running_ui(repo: Path, cloud_home: Path) -> Iterator[RunningUi]:
     sock = bind(0)
     port = sock.getsockname()[1]
     dash = build(repo, cloud_home, TOKEN, "tester", port=port)
+    prepare(dash)  # as `mlci ui` does before it listens
     server = uvicorn.Server(
         uvicorn.Config(create_app(dash), log_level="warning", access_log=False, lifespan="off")
     )
