@@ -1,3 +1,3 @@
 from mlci.cli import main
 
-main()
+raise SystemExit(main())

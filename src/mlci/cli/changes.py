@@ -6,8 +6,8 @@ from pathlib import Path
 
 import click
 
-from mlci.pipeline.changes_report import explain_lines, summary_lines
-from mlci.pipeline.changes_request import ChangesRequest, run_changes, write_parameters
+from mlci.cli.changes_fast import execute
+from mlci.pipeline.changes_request import ChangesRequest
 from mlci.pipeline.errors import PipelineError
 
 
@@ -91,13 +91,6 @@ def changes(
         setup_config=setup_config,
     )
     try:
-        result, settings = run_changes(request)
+        click.echo(execute(request, as_json, explain, output))
     except PipelineError as exc:
         raise click.ClickException(str(exc)) from None
-    if output is not None:
-        write_parameters(output, result)
-    if as_json:
-        click.echo(result.parameters_json())
-        return
-    lines = explain_lines(result, settings) if explain else summary_lines(result)
-    click.echo("\n".join(lines))

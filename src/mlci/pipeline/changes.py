@@ -20,7 +20,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from mlci.pipeline import git
+from mlci.pipeline import git, git_commands
 from mlci.pipeline.errors import GitError
 from mlci.pipeline.git import Diff
 from mlci.pipeline.mapping import ExcludeRule, MappingRule, first_exclude
@@ -75,10 +75,9 @@ def choose_comparison(
     repo: Path, base_revision: str, head: str = "HEAD", last_run_revision: str | None = None
 ) -> Comparison:
     # One git process resolves every name the decision may need.
-    remote_base = f"origin/{base_revision}"
-    head_commit, local_base, origin_base, parent = git.resolve_commits(
-        repo, [head, base_revision, remote_base, f"{head}~1"]
-    )
+    names = git_commands.comparison_names(base_revision, head)
+    head_commit, local_base, origin_base, parent = git.resolve_commits(repo, names)
+    remote_base = names[2]
     if head_commit is None:
         raise GitError(f"head revision {head!r} is not a commit in {repo}")
     # The orb runs `git checkout <base>` first, which also finds a branch only the remote has.
@@ -138,14 +137,17 @@ def apply_mapping(
     config_path: str = DEFAULT_CONFIG_PATH,
 ) -> ChangesResult:
     """Excludes first, then every mapping line against what is left; the last value wins."""
-    considered: list[str] = []
+    considered = changed_paths(changes)
     excluded: list[tuple[str, ExcludeRule]] = []
-    for path in changed_paths(changes):
-        rule = first_exclude(excludes, path) if excludes else None
-        if rule is None:
-            considered.append(path)
-        else:
-            excluded.append((path, rule))
+    if excludes:
+        kept: list[str] = []
+        for path in considered:
+            rule = first_exclude(excludes, path)
+            if rule is None:
+                kept.append(path)
+            else:
+                excluded.append((path, rule))
+        considered = kept
     matches = tuple(RuleMatch(rule, rule.pattern.first_match(considered)) for rule in rules)
     parameters: dict[str, Any] = {}
     sources: dict[str, RuleMatch] = {}

@@ -12,8 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import NamedTuple
 
-from mlci.files import write_atomically
-from mlci.pipeline import git, run_history
+from mlci.pipeline import git, git_prefetch
 from mlci.pipeline.changes import DEFAULT_CONFIG_PATH, ChangesResult, compute_changes
 from mlci.pipeline.errors import PipelineError
 from mlci.pipeline.mapping import ExcludeRule, parse_excludes, parse_mapping
@@ -85,13 +84,28 @@ def run_changes(request: ChangesRequest) -> tuple[ChangesResult, FilterSettings]
     # git answers the same from any directory of the work tree, so the root is looked up
     # only when a file must be found relative to it (one git process fewer otherwise).
     root = functools.cache(lambda: git.repository_root(request.repo))
-    settings = settings_for(request, root)
+    try:
+        settings = settings_for(request, root)
+        # Let git resolve, find the merge-base and diff while the mapping is parsed (a no-op
+        # if `mlci changes` started it already); whatever the prefetcher holds is dropped at
+        # the end, so no answer outlives this call.
+        git_prefetch.start(str(request.repo), settings.base_revision, request.head)
+        return _run_changes(request, settings, root)
+    finally:
+        git_prefetch.discard()
+
+
+def _run_changes(
+    request: ChangesRequest, settings: FilterSettings, root: Callable[[], Path]
+) -> tuple[ChangesResult, FilterSettings]:
     rules = parse_mapping(settings.mapping, settings.mapping_source)
     excludes: list[ExcludeRule] = []
     for text, source in settings.excludes:
         excludes.extend(parse_excludes(text, source))
     last_run = None
     if request.since_last_run:
+        from mlci.pipeline import run_history
+
         last_run = run_history.last_successful_revision(root(), settings.base_revision)
     result = compute_changes(
         request.repo,
@@ -107,4 +121,6 @@ def run_changes(request: ChangesRequest) -> tuple[ChangesResult, FilterSettings]
 
 def write_parameters(path: Path, result: ChangesResult) -> None:
     """Write the parameters JSON as the orb's output file, atomically."""
+    from mlci.files import write_atomically
+
     write_atomically(path, result.parameters_json())

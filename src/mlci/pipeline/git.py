@@ -7,12 +7,12 @@ thing" and raise GitError for anything else, with git's own message.
 
 from __future__ import annotations
 
-import subprocess
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from types import MappingProxyType
 from typing import NamedTuple
 
+from mlci.pipeline import git_commands, git_prefetch
 from mlci.pipeline.errors import GitError
 
 # The id of the empty tree in SHA-1 repositories; SHA-256 repositories ask git (empty_tree()).
@@ -47,22 +47,31 @@ class Diff(NamedTuple):
             yield FileChange(status, path, self.old_paths.get(index))
 
 
-def _git(
-    repo: Path, *args: str, input_bytes: bytes | None = None
-) -> subprocess.CompletedProcess[bytes]:
+class GitResult(NamedTuple):
+    returncode: int
+    stdout: bytes
+    stderr: bytes
+
+
+def _git(repo: Path, *args: str, input_bytes: bytes | None = None) -> GitResult:
+    prefetched = git_prefetch.take(str(repo), args, input_bytes)
+    if prefetched is not None:
+        return GitResult(*prefetched)
+    import subprocess  # here: `mlci changes` usually has all its answers prefetched
+
     try:
-        return subprocess.run(
-            ["git", "-C", str(repo), *args],
-            input=input_bytes,
-            capture_output=True,
-            check=False,
+        result = subprocess.run(
+            ["git", "-C", str(repo), *args], input=input_bytes, capture_output=True, check=False
         )
     except FileNotFoundError:
         raise GitError("git is not installed or not on PATH") from None
+    return GitResult(result.returncode, result.stdout, result.stderr)
 
 
-def _fail(args: tuple[str, ...], result: subprocess.CompletedProcess[bytes]) -> GitError:
+def _fail(args: tuple[str, ...], result: GitResult) -> GitError:
     answer = result.stderr.decode("utf-8", "replace").strip() or f"exit status {result.returncode}"
+    if args[:1] == ("-c",):
+        args = args[2:]  # the command the user would type; the setting is ours
     return GitError(f"git {' '.join(args)} failed: {answer}")
 
 
@@ -85,11 +94,11 @@ def resolve_commit(repo: Path, revision: str) -> str | None:
 
 def resolve_commits(repo: Path, revisions: Sequence[str]) -> list[str | None]:
     """Commit ids for several revisions in one git process (None where a name is no commit)."""
-    usable = [r for r in dict.fromkeys(revisions) if r and "\n" not in r]
+    usable = git_commands.resolvable(list(revisions))
     if not usable:
         return [None] * len(revisions)
-    query = "".join(f"{revision}^{{commit}}\n" for revision in usable).encode("utf-8")
-    result = _git(repo, "cat-file", "--batch-check=%(objectname)", input_bytes=query)
+    query = git_commands.resolve_query(usable)
+    result = _git(repo, *git_commands.RESOLVE, input_bytes=query)
     if result.returncode != 0:
         raise _fail(("cat-file", "--batch-check"), result)
     lines = result.stdout.decode("utf-8", "replace").splitlines()
@@ -106,7 +115,7 @@ def _commit_id(answer: str | None) -> str | None:
 
 def merge_base(repo: Path, first: str, second: str) -> str | None:
     """The best common ancestor of two commits, or None if their histories never meet."""
-    result = _git(repo, "merge-base", first, second)
+    result = _git(repo, *git_commands.merge_base(first, second))
     if result.returncode == 1 and not result.stderr.strip():
         return None
     if result.returncode != 0:
@@ -154,8 +163,8 @@ def empty_tree(repo: Path) -> str:
 
 def diff_name_status(repo: Path, base: str, head: str) -> Diff:
     """Files that differ between two trees, renames detected (R entries carry the old path)."""
-    args = ("diff", "--name-status", "-z", "--find-renames", "--no-relative", base, head, "--")
-    result = _git(repo, "-c", "core.quotepath=false", *args)
+    args = git_commands.diff_name_status(base, head)
+    result = _git(repo, *args)
     if result.returncode != 0:
         raise _fail(args, result)
     return parse_name_status(result.stdout)

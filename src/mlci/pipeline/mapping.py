@@ -55,12 +55,20 @@ class PathPattern(NamedTuple):
 
     def first_match(self, sorted_paths: Sequence[str]) -> str | None:
         """The first path (in sorted order) this pattern matches, or None."""
-        start = bisect.bisect_left(sorted_paths, self.prefix)
-        for index in range(start, len(sorted_paths)):
+        # `matches` inlined: this runs once per mapping line of every `mlci changes`.
+        prefix, regex = self.prefix, self.regex
+        index = bisect.bisect_left(sorted_paths, prefix)
+        if regex is None and self.kind == "exact":
+            found = index < len(sorted_paths) and sorted_paths[index] == prefix
+            return prefix if found else None
+        for index in range(index, len(sorted_paths)):
             path = sorted_paths[index]
-            if not path.startswith(self.prefix):
+            if not path.startswith(prefix):
                 return None
-            if self.matches(path):
+            if regex is None:
+                if path.find("\n", len(prefix)) < 0:
+                    return path
+            elif regex.fullmatch(path) is not None:
                 return path
         return None
 
