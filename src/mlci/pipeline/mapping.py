@@ -57,11 +57,11 @@ class PathPattern(NamedTuple):
         """The first path (in sorted order) this pattern matches, or None."""
         # `matches` inlined: this runs once per mapping line of every `mlci changes`.
         prefix, regex = self.prefix, self.regex
-        index = bisect.bisect_left(sorted_paths, prefix)
+        start = bisect.bisect_left(sorted_paths, prefix)
         if regex is None and self.kind == "exact":
-            found = index < len(sorted_paths) and sorted_paths[index] == prefix
+            found = start < len(sorted_paths) and sorted_paths[start] == prefix
             return prefix if found else None
-        for index in range(index, len(sorted_paths)):
+        for index in range(start, len(sorted_paths)):
             path = sorted_paths[index]
             if not path.startswith(prefix):
                 return None
