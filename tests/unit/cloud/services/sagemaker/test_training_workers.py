@@ -144,7 +144,7 @@ def test_a_dead_zygote_is_replaced_and_the_next_job_runs(pool: WorkerPool, tmp_p
     os.kill(old, signal.SIGKILL)
     finish(running)  # ends: it dies with its zygote, and its wait does not hang
     assert running.returncode == -signal.SIGKILL
-    assert not alive(running.pid)
+    assert wait_for(lambda: not alive(running.pid))  # PR_SET_PDEATHSIG: dying, if not dead
 
     after = pool.start_job(spec(tmp_path / "after"))  # at once: the pool may not know yet
     assert finish(after)[-1].startswith("[2]#011")
