@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import http.client
 import json
+import socket
+import sys
 from collections import Counter
 from collections.abc import Iterator
 
@@ -12,6 +14,7 @@ import numpy as np
 import pytest
 from botocore.exceptions import ClientError
 
+from mlci.algorithms import batch_wire
 from tests.conftest import RunningCloud
 from tests.integration.cloud.hosting_support import (
     TrainedModel,
@@ -173,7 +176,8 @@ def test_each_model_server_speaks_the_container_contract(
     # the shared cloud may run other tests' servers too (or be stopping one): find ours
     for port_file in cloud.home.glob("hosting/deployments/*/servers/*.port"):
         try:
-            ping, status, body = _contract_exchange(int(port_file.read_text()), model.csv(rows))
+            port = int(port_file.read_text().split()[0])
+            ping, status, body = _contract_exchange(port, model.csv(rows))
         except (OSError, ValueError):
             continue
         if ping == 200 and status == 200:
@@ -209,3 +213,51 @@ def test_an_endpoint_that_failed_is_not_found_by_the_runtime(cloud: RunningCloud
             ClientError, match=f"Endpoint {name} of account {cloud.account_id} not found"
         ):
             invoke(cloud, name, b"1,2,3")
+
+
+def _batch_exchange(
+    address: str, items: list[bytes]
+) -> list[tuple[int, list[tuple[str, str]], bytes]]:
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
+        sock.settimeout(10)
+        sock.connect(address)
+        sock.sendall(batch_wire.frame(items))
+        buffer = bytearray()
+        while True:
+            frames = batch_wire.split_frames(buffer)
+            if frames:
+                return batch_wire.decode_responses(frames[0])
+            chunk = sock.recv(65536)
+            assert chunk, "the model server closed its batch socket without answering"
+            buffer += chunk
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="abstract Unix sockets")
+def test_each_model_servers_batch_socket_answers_every_item_as_invocations_would(
+    cloud: RunningCloud, abalone_endpoint: str
+) -> None:
+    model = abalone_model()
+    rows = model.features[:2]
+    csv = [("Content-Type", "text/csv")]
+    items = [
+        batch_wire.encode_request_item(csv, model.csv(rows)),
+        batch_wire.encode_request_item(csv, b"1,2\n"),  # wrong feature count: its own 400
+        batch_wire.encode_request_item([*csv, ("Accept", "application/json")], model.csv(rows)),
+    ]
+    answered = 0
+    for port_file in cloud.home.glob("hosting/deployments/*/servers/*.port"):
+        lines = port_file.read_text().split()
+        try:
+            answers = _batch_exchange("\0" + lines[1], items)
+        except OSError:
+            continue  # another test's server, stopped meanwhile
+        (ok, ok_headers, ok_body), (bad, _, bad_body), (as_json, _, json_body) = answers
+        served = np.array([float(v) for v in ok_body.split()]) if ok == 200 else np.array([])
+        if served.shape != (2,) or not np.allclose(served, model.predict(rows), rtol=1e-6):
+            continue  # another endpoint's model
+        assert dict(ok_headers)["Content-Type"].startswith("text/csv")
+        assert bad == 400 and b"Feature size" in bad_body
+        scores = [p["score"] for p in json.loads(json_body)["predictions"]]
+        assert as_json == 200 and np.allclose(scores, served, rtol=1e-6)
+        answered += 1
+    assert answered, "no model server of the endpoint answered on its batch socket"

@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from mlci.algorithms.errors import ModelError
+from mlci.algorithms.xgboost.batch_serve import BatchAnswerer, bind_batch_socket, serve_batches
 from mlci.algorithms.xgboost.process import skip_unused_xgboost_integrations
 from mlci.files import write_atomically
 
@@ -168,14 +169,18 @@ def main(argv: list[str] | None = None) -> int:
         print(f"cannot listen on {args.host}:{args.port}: {error}", file=sys.stderr, flush=True)
         return 1
     port = sock.getsockname()[1]
+    batch = bind_batch_socket()
     if args.port_file:
-        write_atomically(Path(args.port_file), f"{port}\n".encode())
+        # The port, then the batch socket's name: once this file exists both accept connections.
+        lines = [str(port)] + ([batch[1]] if batch else [])
+        write_atomically(Path(args.port_file), ("\n".join(lines) + "\n").encode())
     print(f"serving {args.model_dir} on http://{args.host}:{port}", flush=True)
-    _run(ModelServer(predictor.invoke, args.max_payload_bytes), sock)
+    app = ModelServer(predictor.invoke, args.max_payload_bytes)
+    _run(app, sock, batch[0] if batch else None)
     return 0
 
 
-def _run(app: ModelServer, sock: socket.socket) -> None:
+def _run(app: ModelServer, sock: socket.socket, batch_sock: socket.socket | None) -> None:
     import uvicorn
 
     config = uvicorn.Config(
@@ -186,7 +191,22 @@ def _run(app: ModelServer, sock: socket.socket) -> None:
         access_log=False,
         timeout_graceful_shutdown=5,
     )
-    uvicorn.Server(config).run(sockets=[sock])
+    server = uvicorn.Server(config)
+
+    async def serve() -> None:
+        batches = None
+        if batch_sock is not None:
+            batches = await serve_batches(
+                batch_sock, BatchAnswerer(app.invoke, app.max_payload_bytes)
+            )
+        try:
+            await server.serve(sockets=[sock])
+        finally:
+            if batches is not None:
+                batches.close()
+
+    with asyncio.Runner(loop_factory=config.get_loop_factory()) as runner:
+        runner.run(serve())
 
 
 def _arguments(argv: list[str] | None) -> argparse.Namespace:

@@ -8,8 +8,9 @@ is armed exits at once.
 
 Most of a server's start-up is importing numpy and xgboost, so `ServerPool` keeps one spare
 process that has done that and waits for its arguments on stdin; a deployment takes it and
-the pool starts the next spare in the background. A server writes its port to a file once
-the model is loaded and the socket listens; until then it may still exit with the reason
+the pool starts the next spare in the background. A server writes its port (and the name of
+its batch socket, see `mlci.algorithms.batch_wire`) to a file once the model is loaded and
+both listen; until then it may still exit with the reason
 ("Unable to load model: ...") on stderr, which goes to the instance's log file and is what a
 failed deployment reports.
 """
@@ -79,6 +80,7 @@ class ServerProcess:
     port_file: Path
     log_path: Path
     port: int = 0
+    batch_address: str | None = None  # the server's abstract Unix socket, where it has one
 
     @property
     def pid(self) -> int:
@@ -95,7 +97,9 @@ class ServerProcess:
             if time.monotonic() > deadline:
                 raise ServerFailed("the model server did not start in time")
             time.sleep(0.01)
-        self.port = int(self.port_file.read_text().strip())
+        lines = self.port_file.read_text().split()
+        self.port = int(lines[0])
+        self.batch_address = "\0" + lines[1] if len(lines) > 1 else None
         if not ping(self.port):
             reason = "the model server did not answer GET /ping with 200"
             raise ServerFailed(reason if self.alive() else self._exit_reason())

@@ -16,6 +16,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import accumulate
 
+from mlci.cloud.hosting.batch_channel import BatchChannel
 from mlci.cloud.hosting.processes import HOST, ServerProcess
 from mlci.cloud.hosting.upstream import Pool
 
@@ -31,11 +32,14 @@ class Instance:
     name: str
     server: ServerProcess
     pool: Pool = field(init=False)
+    batch: BatchChannel | None = field(init=False)
     in_flight: int = 0
     down: bool = False
 
     def __post_init__(self) -> None:
         self.pool = Pool(HOST, self.server.port)
+        address = self.server.batch_address
+        self.batch = BatchChannel(address) if address else None
 
     def usable(self) -> bool:
         # No system call per request: the exit status is known once the monitor (or a failed

@@ -1,7 +1,8 @@
 """SageMaker Runtime: InvokeEndpoint (`POST /endpoints/<name>/invocations`, rest-json).
 
 The body goes unchanged to one model server of the endpoint (`POST /invocations` with the
-client's Content-Type, Accept and custom attributes), chosen by the hosting router: a variant
+client's Content-Type, Accept and custom attributes; small bodies batched with others over
+the server's Unix socket, see hosting/batch_channel.py), chosen by the hosting router: a variant
 by weight, or the one named by TargetVariant, then its least busy server. The server's answer
 comes back as it is, with the variant in `x-Amzn-Invoked-Production-Variant`; a server's 4xx
 or 5xx answer becomes SageMaker's `ModelError` (424, with OriginalStatusCode and
@@ -26,6 +27,7 @@ from urllib.parse import unquote
 from mlci.cloud.app import RUNTIME_SERVICE
 from mlci.cloud.errors import AwsError
 from mlci.cloud.hosting import deployer
+from mlci.cloud.hosting.batch_channel import MAX_BATCH_BODY_BYTES
 from mlci.cloud.hosting.deployer import Hosting
 from mlci.cloud.hosting.router import EndpointRoute, Instance, Routing, RoutingError
 from mlci.cloud.hosting.upstream import UpstreamError, UpstreamResponse, UpstreamTimeout
@@ -130,7 +132,7 @@ class RuntimeService:
             routing.in_flight += 1
             instance.in_flight += 1
             try:
-                return variant, await instance.pool.post("/invocations", headers, body)
+                return variant, await _send(instance, headers, body)
             except UpstreamTimeout:
                 raise _model_timeout(ctx, name) from None
             except UpstreamError as error:
@@ -147,6 +149,15 @@ class RuntimeService:
         # The control plane shares this home's Hosting and may have started it even if nothing
         # was ever invoked: stop its model servers now, gracefully, as the cloud stops.
         deployer.release(self._home)
+
+
+async def _send(
+    instance: Instance, headers: list[tuple[str, str]], body: bytes
+) -> UpstreamResponse:
+    """Small bodies go batched over the server's Unix socket, larger ones over HTTP."""
+    if instance.batch is not None and len(body) <= MAX_BATCH_BODY_BYTES:
+        return await instance.batch.invoke(headers, body)
+    return await instance.pool.post("/invocations", headers, body)
 
 
 def _pick(

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from mlci.algorithms import batch_wire
 from mlci.algorithms.xgboost.inference import Predictor
 
 SERVE = [sys.executable, "-m", "mlci.algorithms.xgboost.serve"]
@@ -26,6 +27,7 @@ MAX_PAYLOAD = 100_000
 class Server:
     process: subprocess.Popen[bytes]
     port: int
+    batch_address: str | None = None
 
     def request(
         self,
@@ -52,10 +54,16 @@ def start(model: Path, port_file: Path, *extra: str) -> subprocess.Popen[bytes]:
 
 
 def wait_for_port(process: subprocess.Popen[bytes], port_file: Path) -> int:
+    return wait_for_addresses(process, port_file)[0]
+
+
+def wait_for_addresses(process: subprocess.Popen[bytes], port_file: Path) -> tuple[int, str | None]:
+    """The HTTP port and the batch socket's address, from the port file once it exists."""
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         if port_file.exists():
-            return int(port_file.read_text())
+            lines = port_file.read_text().split()
+            return int(lines[0]), ("\0" + lines[1] if len(lines) > 1 else None)
         if process.poll() is not None:
             raise AssertionError(
                 f"server exited: {process.stderr.read() if process.stderr else ''!r}"
@@ -79,7 +87,7 @@ def server(regression_model: Path, tmp_path_factory: pytest.TempPathFactory) -> 
     port_file = tmp_path_factory.mktemp("serve") / "port"
     process = start(regression_model, port_file, "--max-payload-bytes", str(MAX_PAYLOAD))
     try:
-        yield Server(process, wait_for_port(process, port_file))
+        yield Server(process, *wait_for_addresses(process, port_file))
     finally:
         # uvicorn finishes in-flight requests, then re-raises SIGTERM: the usual exit status.
         assert stop(process) == -signal.SIGTERM
@@ -87,6 +95,33 @@ def server(regression_model: Path, tmp_path_factory: pytest.TempPathFactory) -> 
 
 def test_ping_answers_200_once_the_port_is_open(server: Server) -> None:
     assert server.request("GET", "/ping")[0] == 200
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="abstract Unix sockets")
+def test_the_batch_socket_answers_each_item_as_invocations_answers_it(server: Server) -> None:
+    assert server.batch_address is not None
+    csv = [("Content-Type", "text/csv")]
+    items = [(csv, CSV_BODY), (csv, b"1,2\n"), ([*csv, ("Accept", "application/json")], CSV_BODY)]
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
+        sock.settimeout(30)
+        sock.connect(server.batch_address)
+        sock.sendall(batch_wire.frame([batch_wire.encode_request_item(h, b) for h, b in items]))
+        buffer = bytearray()
+        while not (frames := batch_wire.split_frames(buffer)):
+            chunk = sock.recv(65536)
+            assert chunk, "the server hung up without answering"
+            buffer += chunk
+    answers = batch_wire.decode_responses(frames[0])
+    for (headers, body), (status, answer_headers, answer) in zip(items, answers, strict=True):
+        http_status, http_body, http_type = server.request(
+            "POST", "/invocations", body, dict(headers)
+        )
+        assert (status, answer, dict(answer_headers)["Content-Type"]) == (
+            http_status,
+            http_body,
+            http_type,
+        )
+    assert [status for status, _, _ in answers] == [200, 400, 200]
 
 
 def test_invocations_answer_what_the_predictor_answers(
