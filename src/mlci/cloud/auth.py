@@ -130,6 +130,13 @@ def verify(request: Request, creds: Credentials, now: datetime | None = None) ->
         _check_not_expired(fields, family, now)
     else:
         _check_clock_skew(fields, family, now)
+    if fields.timestamp[:8] != scope.date:
+        raise _fail(
+            family,
+            "malformed" if family == "s3" else "bad_signature",
+            f"Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date"
+            f" from HTTP: {scope.date!r} != {fields.timestamp[:8]!r}",
+        )
     expected = expected_signature(request, creds, fields)
     if not hmac.compare_digest(expected, fields.signature):
         raise _fail(family, "bad_signature")
@@ -205,7 +212,11 @@ def _header_fields(request: Request) -> SignedFields | None:
         )
     scope = _parse_scope(match["credential"], request)
     timestamp = request.header("x-amz-date") or ""
-    payload = request.header("x-amz-content-sha256") or request.body.sha256_hex
+    # Only S3 takes the payload hash from the client (UNSIGNED-PAYLOAD, streaming chunks; its
+    # service checks the body against it). Everywhere else the signature must cover the body
+    # received, whatever an unsigned header claims about it.
+    claimed = request.header("x-amz-content-sha256") if scope.service == "s3" else None
+    payload = claimed or request.body.sha256_hex
     return SignedFields(
         scope=scope,
         signed_headers=match["signed"].split(";"),

@@ -79,6 +79,40 @@ def test_tampered_body_is_refused() -> None:
     assert info.value.code == "InvalidSignatureException"
 
 
+def test_an_unsigned_payload_hash_header_does_not_let_a_body_be_swapped() -> None:
+    original = signed()
+    request = signed()
+    request.headers["x-amz-content-sha256"] = original.body.sha256_hex  # not signed
+    request.body = Body()
+    request.body.write(b'{"a": "swapped"}')
+    with pytest.raises(AwsError, match="signature we calculated does not match") as info:
+        auth.verify(request, CREDS)
+    assert info.value.code == "InvalidSignatureException"
+
+
+@pytest.mark.parametrize(
+    ("service", "signer", "code"),
+    [
+        ("sagemaker", SigV4Auth, "InvalidSignatureException"),
+        ("sts", SigV4Auth, "SignatureDoesNotMatch"),
+        ("s3", S3SigV4Auth, "AuthorizationHeaderMalformed"),
+    ],
+)
+def test_a_credential_scope_dated_another_day_is_refused(
+    service: str, signer: type[SigV4Auth], code: str
+) -> None:
+    request = signed(service=service, signer=signer)
+    stamp = request.headers["x-amz-date"]
+    day = datetime.strptime(stamp[:8], "%Y%m%d") - timedelta(days=1)
+    scope_date = stamp[:8]
+    request.headers["authorization"] = request.headers["authorization"].replace(
+        f"/{scope_date}/", f"/{day:%Y%m%d}/"
+    )
+    with pytest.raises(AwsError, match="Date in Credential scope does not match") as info:
+        auth.verify(request, CREDS)
+    assert info.value.code == code
+
+
 def test_wrong_secret_gives_the_family_code() -> None:
     with pytest.raises(AwsError) as info:
         auth.verify(signed(service="sts", secret="wrong"), CREDS)
