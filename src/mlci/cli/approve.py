@@ -1,4 +1,5 @@
-"""`mlci approve` and `mlci cancel`: release a workflow on hold, or stop a pipeline."""
+"""`mlci approve` and `mlci cancel`: release a workflow on hold, or stop a pipeline or a held
+workflow."""
 
 from __future__ import annotations
 
@@ -66,15 +67,26 @@ def approve(
 
 
 @click.command()
-@click.argument("pipeline", type=int, required=False)
+@click.argument("pipeline", required=False)
+@click.argument("workflow", required=False)
+@click.option("--job", metavar="NAME", help="The approval job, if a workflow waits on several.")
 @json_option
 @repo_option
 @expected_errors
-def cancel(pipeline: int | None, as_json: bool, directory: str) -> None:
-    """Cancel a pipeline (default: the newest running or on hold)."""
+def cancel(
+    pipeline: str | None, workflow: str | None, job: str | None, as_json: bool, directory: str
+) -> None:
+    """Cancel a pipeline (default: the newest running or on hold), or one workflow of it
+    that waits for approval: that workflow ends canceled, the others go on."""
+    number, workflow = pipeline_and_workflow(pipeline, workflow)
     reporter = _reporter(as_json)
     try:
-        view = operations.cancel(Path(directory), reporter, pipeline)
+        if workflow is None:
+            view = operations.cancel(Path(directory), reporter, number)
+        else:
+            view = operations.reject(
+                Path(directory), reporter, number=number, workflow=workflow, job=job
+            )
     finally:
         reporter.close()
     if as_json:

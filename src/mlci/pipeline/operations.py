@@ -222,6 +222,37 @@ def approve(
     return held, _drive(root, store, row, reporter, options)
 
 
+def reject(
+    directory: Path,
+    reporter: Reporter,
+    *,
+    number: int | None = None,
+    workflow: str | None = None,
+    job: str | None = None,
+    user: str | None = None,
+) -> PipelineView:
+    """Cancel the workflow held at this approval, and only it, as CircleCI cancels one
+    workflow: the approval ends canceled ("rejected by <user>") and nothing after it runs.
+    The pipeline's other workflows, held or not, are left as they are."""
+    _, store = open_store(directory)
+    held = choose_held(store, number, workflow, job)
+    import getpass
+
+    who = user or getpass.getuser()
+    rejected, row = store.reject_held(held.build_num, who)
+    if not rejected:
+        raise PipelineError(f"{held.describe()} is no longer on hold")
+    reporter.note(f"Rejected {held.describe()} as {who}")
+    if not row.runner_alive:  # a live runner sees the approval end and skips what follows
+        for found in store.workflows(held.pipeline):
+            if found.name == held.workflow and found.status == ON_HOLD:
+                pending = [j for j in store.jobs(found.id) if j.status in (QUEUED, ON_HOLD)]
+                message = f"canceled: {held.job} was rejected"
+                store.finish_jobs((j.build_num, CANCELED, message) for j in pending)
+                store.set_workflow_status(found.id, CANCELED)
+    return pipeline_view(store, held.pipeline)
+
+
 # --- cancel ----------------------------------------------------------------------------------
 
 

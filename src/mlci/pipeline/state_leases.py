@@ -9,11 +9,12 @@ does the work itself). Nothing asked of a runner that is just leaving gets lost.
 
 from __future__ import annotations
 
+import sqlite3
 import time
 from collections.abc import Iterable
 
 from mlci.pipeline import processes
-from mlci.pipeline.state_schema import ON_HOLD, SUCCESS, PipelineRow, pipeline_row
+from mlci.pipeline.state_schema import CANCELED, ON_HOLD, SUCCESS, PipelineRow, pipeline_row
 from mlci.sqlite import Database
 
 
@@ -94,11 +95,27 @@ class Leases:
                 " WHERE build_num = ? AND status = ?",
                 (SUCCESS, user, now, now, build_num, ON_HOLD),
             ).rowcount
-            pipeline = pipeline_row(
-                conn.execute(
-                    "SELECT p.* FROM pipelines p JOIN workflows w ON w.pipeline = p.number"
-                    " JOIN jobs j ON j.workflow = w.id WHERE j.build_num = ?",
-                    (build_num,),
-                ).fetchone()
-            )
+            pipeline = self._pipeline_of(conn, build_num)
         return changed == 1, pipeline
+
+    def reject_held(self, build_num: int, user: str) -> tuple[bool, PipelineRow]:
+        """As approve_held, but the approval ends canceled: what follows it will not run."""
+        now = time.time()
+        with self.db.write() as conn:
+            changed = conn.execute(
+                "UPDATE jobs SET status = ?, message = ?, stopped_at = ?"
+                " WHERE build_num = ? AND status = ?",
+                (CANCELED, f"rejected by {user}", now, build_num, ON_HOLD),
+            ).rowcount
+            pipeline = self._pipeline_of(conn, build_num)
+        return changed == 1, pipeline
+
+    @staticmethod
+    def _pipeline_of(conn: sqlite3.Connection, build_num: int) -> PipelineRow:
+        return pipeline_row(
+            conn.execute(
+                "SELECT p.* FROM pipelines p JOIN workflows w ON w.pipeline = p.number"
+                " JOIN jobs j ON j.workflow = w.id WHERE j.build_num = ?",
+                (build_num,),
+            ).fetchone()
+        )

@@ -126,7 +126,7 @@ async def job_action(request: Request) -> Response:
                 return pipelines.approve(
                     dash.repo, dash.cloud_home, store, number, build, session.user
                 )
-            return pipelines.reject(dash.repo, store, number, build)
+            return pipelines.reject(dash.repo, store, number, build, session.user)
         except (PipelineError, pipelines.PipelineActionError) as exc:
             raise ActionFailed(str(exc)) from None
 

@@ -143,11 +143,13 @@ def approve(
     raise PipelineActionError(f"the approval was not recorded within {APPROVAL_WAIT_SECONDS:.0f} s")
 
 
-def reject(repo: Path, store: Store, number: int, build_num: int) -> str:
-    """Cancel the pipeline held at this approval (the runner cancels whole pipelines)."""
+def reject(repo: Path, store: Store, number: int, build_num: int, user: str) -> str:
+    """Cancel the workflow held at this approval; the pipeline's other workflows go on."""
     from mlci.pipeline import operations
     from mlci.pipeline.progress import Silent
 
     workflow, job = held_job(store, number, build_num)
-    operations.cancel(repo, Silent(), number)
-    return f"rejected {workflow.row.name}/{job.row.name}: pipeline {number} is canceled"
+    operations.reject(
+        repo, Silent(), number=number, workflow=workflow.row.name, job=job.row.name, user=user
+    )
+    return f"rejected {workflow.row.name}/{job.row.name}: that workflow is canceled"

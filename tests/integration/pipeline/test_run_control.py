@@ -240,6 +240,74 @@ def test_cancel_a_pipeline_on_hold(tmp_path: Path) -> None:
     assert "nothing is on hold" in project.mlci("approve", check=False).stderr
 
 
+def test_cancel_one_held_workflow_leaves_the_other_on_hold(tmp_path: Path) -> None:
+    project = article_project(tmp_path)
+    project.repo.branch("feature")
+    project.repo.commit({"abalone_model/a": "1", "churn_model/c": "1"}, "both")
+    project.mlci("run")
+
+    result = project.mlci("cancel", "1", "abalone-model")
+
+    assert "Rejected pipeline 1 workflow abalone-model" in result.stdout
+    status = project.status(1)
+    workflows = {w["name"]: w["status"] for w in status["workflows"]}
+    assert workflows["abalone-model"] == "canceled"
+    assert workflows["churn-model"] == "on_hold"
+    jobs = jobs_of(status)
+    assert jobs["abalone-model/request-deployment"] == "canceled"
+    assert jobs["churn-model/request-deployment"] == "on_hold"
+    again = project.mlci("cancel", "1", "abalone-model", check=False)
+    assert again.returncode == 1 and "nothing is on hold in pipeline 1 workflow" in again.stderr
+    left = project.mlci("approve", check=False)  # the one left
+    assert "Approved pipeline 1 workflow churn-model" in left.stdout
+    assert left.returncode == 1  # the pipeline as a whole did not succeed: a workflow was canceled
+    assert jobs_of(project.status(1))["churn-model/request-deployment"] == "success"
+
+
+def test_a_held_workflow_canceled_while_the_runner_is_busy_ends_there(tmp_path: Path) -> None:
+    project = Project(tmp_path / "repo", tmp_path / "home")
+    project.write_config(GATED_AND_BUSY)
+    project.repo.commit({}, "gated")
+    runner = project.spawn("run")
+    wait_for(lambda: job_status(project, 1, "hold") == "on_hold", what="the hold")
+
+    project.mlci("cancel", "1", "gated")
+
+    runner.communicate(timeout=30)
+    jobs = jobs_of(project.status(1))
+    assert jobs["gated/hold"] == "canceled" and jobs["other/busy"] == "success"
+    assert jobs["gated/release"] in ("not_run", "canceled")  # never ran
+
+
+GATED_AND_BUSY = """
+version: 2.1
+executors:
+  base:
+    docker: [{image: cimg/base:stable}]
+jobs:
+  quick:
+    executor: base
+    steps: [{run: "true"}]
+  busy:
+    executor: base
+    steps: [{run: sleep 4}]
+  release:
+    executor: base
+    steps: [{run: echo released}]
+workflows:
+  gated:
+    jobs:
+      - quick
+      - hold:
+          type: approval
+          requires: [quick]
+      - release:
+          requires: [hold]
+  other:
+    jobs: [busy]
+"""
+
+
 def test_an_approval_given_while_the_runner_is_busy_is_picked_up_by_it(tmp_path: Path) -> None:
     project = Project(tmp_path / "repo", tmp_path / "home")
     project.write_config(

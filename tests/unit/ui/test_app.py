@@ -144,7 +144,7 @@ def test_cloud_pages_say_the_cloud_is_not_running(ui: RunningUi) -> None:
         assert "the cloud is not running" in answer.text
 
 
-def test_reject_cancels_the_held_pipeline_and_is_audited(ui: RunningUi) -> None:
+def test_reject_cancels_the_held_workflow_and_is_audited(ui: RunningUi) -> None:
     number, _, hold = held_pipeline(ui.dash.repo, "main", [])
     client = ui.client()
     client.login(name="Rick")
@@ -152,7 +152,7 @@ def test_reject_cancels_the_held_pipeline_and_is_audited(ui: RunningUi) -> None:
     answer = client.post(f"/pipelines/{number}/jobs/{hold}/reject", {"csrf": csrf})
     assert answer.status == 303
     page = client.get(answer.headers["location"])
-    assert "pipeline 1 is canceled" in page.text
+    assert "that workflow is canceled" in page.text
     assert "status-canceled" in page.text
     again = client.post(f"/pipelines/{number}/jobs/{hold}/reject", {"csrf": csrf})
     assert again.status == 409 and "not on hold" in again.text
