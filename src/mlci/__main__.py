@@ -1,3 +1,3 @@
-from mlci.cli import main
+from mlci.cli import run
 
-raise SystemExit(main())
+run()

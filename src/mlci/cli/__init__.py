@@ -7,6 +7,7 @@ diff's own time (see changes_fast.py). Every other command goes through click (g
 
 from __future__ import annotations
 
+import os
 import sys
 
 # command name -> ("module:attribute" of its click command, one-line help for `mlci --help`).
@@ -25,6 +26,20 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "demo": ("mlci.cli.demo:demo", "The example monorepo's story, end to end, on a private cloud."),
     "ui": ("mlci.cli.ui:ui", "The web dashboard: pipelines, registry, endpoints, approvals."),
 }
+
+
+def run() -> None:
+    """The `mlci` console script. A command that returns (only the click-free `mlci changes`
+    does: click exits by itself) has written everything it will write, so the process ends
+    without tearing the interpreter down, which on a large push costs more than the
+    matching did."""
+    code = main()
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except OSError:  # a reader that went away (`| head`): nothing more can be said
+        code = code or 1
+    os._exit(code)
 
 
 def main(argv: list[str] | None = None) -> int:
