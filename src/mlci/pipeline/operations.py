@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import signal
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from types import FrameType
@@ -208,14 +208,9 @@ def approve(
 ) -> tuple[Held, Outcome | None]:
     """Record the approval, then run what follows it (unless a live runner will)."""
     root, store = open_store(directory)
-    held = choose_held(store, number, workflow, job)
-    import getpass
-
-    who = user or getpass.getuser()
-    approved, row = store.approve_held(held.build_num, who)
-    if not approved:
-        raise PipelineError(f"{held.describe()} is no longer on hold")
-    reporter.note(f"Approved {held.describe()} as {who}")
+    held, row = _decide(
+        store, reporter, store.approve_held, "Approved", number, workflow, job, user
+    )
     if row.runner_alive:
         reporter.note(f"Process {row.runner_pid} is running pipeline {row.number}; it goes on")
         return held, None
@@ -235,14 +230,7 @@ def reject(
     workflow: the approval ends canceled ("rejected by <user>") and nothing after it runs.
     The pipeline's other workflows, held or not, are left as they are."""
     _, store = open_store(directory)
-    held = choose_held(store, number, workflow, job)
-    import getpass
-
-    who = user or getpass.getuser()
-    rejected, row = store.reject_held(held.build_num, who)
-    if not rejected:
-        raise PipelineError(f"{held.describe()} is no longer on hold")
-    reporter.note(f"Rejected {held.describe()} as {who}")
+    held, row = _decide(store, reporter, store.reject_held, "Rejected", number, workflow, job, user)
     if not row.runner_alive:  # a live runner sees the approval end and skips what follows
         for found in store.workflows(held.pipeline):
             if found.name == held.workflow and found.status == ON_HOLD:
@@ -251,6 +239,28 @@ def reject(
                 store.finish_jobs((j.build_num, CANCELED, message) for j in pending)
                 store.set_workflow_status(found.id, CANCELED)
     return pipeline_view(store, held.pipeline)
+
+
+def _decide(
+    store: Store,
+    reporter: Reporter,
+    decision: Callable[[int, str], tuple[bool, PipelineRow]],
+    verb: str,
+    number: int | None,
+    workflow: str | None,
+    job: str | None,
+    user: str | None,
+) -> tuple[Held, PipelineRow]:
+    """Choose the held approval and record the decision on it, by `user` (default: us)."""
+    held = choose_held(store, number, workflow, job)
+    import getpass
+
+    who = user or getpass.getuser()
+    decided, row = decision(held.build_num, who)
+    if not decided:
+        raise PipelineError(f"{held.describe()} is no longer on hold")
+    reporter.note(f"{verb} {held.describe()} as {who}")
+    return held, row
 
 
 # --- cancel ----------------------------------------------------------------------------------

@@ -310,35 +310,7 @@ workflows:
 
 def test_an_approval_given_while_the_runner_is_busy_is_picked_up_by_it(tmp_path: Path) -> None:
     project = Project(tmp_path / "repo", tmp_path / "home")
-    project.write_config(
-        """
-        version: 2.1
-        executors:
-          base:
-            docker: [{image: cimg/base:stable}]
-        jobs:
-          quick:
-            executor: base
-            steps: [{run: "true"}]
-          busy:
-            executor: base
-            steps: [{run: sleep 4}]
-          release:
-            executor: base
-            steps: [{run: echo released}]
-        workflows:
-          gated:
-            jobs:
-              - quick
-              - hold:
-                  type: approval
-                  requires: [quick]
-              - release:
-                  requires: [hold]
-          other:
-            jobs: [busy]
-        """
-    )
+    project.write_config(GATED_AND_BUSY)
     project.repo.commit({}, "gated")
     runner = project.spawn("run")
     wait_for(lambda: job_status(project, 1, "hold") == "on_hold", what="the hold")

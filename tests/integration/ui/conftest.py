@@ -1,4 +1,5 @@
-"""Fixtures for the browser tests: a cloud of their own with the sample data, and Chromium."""
+"""Fixtures: a dashboard on the shared cloud with a signed-in client; for the browser tests, a
+cloud of their own with the sample data, and Chromium."""
 
 from __future__ import annotations
 
@@ -12,6 +13,20 @@ import pytest
 from mlci.samples import locate, seed_sample_bucket
 from tests.conftest import RunningCloud, start_cloud
 from tests.integration.ui.browser_support import chromium, require_chromium
+from tests.unit.ui.ui_support import Client, RunningUi, running_ui
+
+
+@pytest.fixture
+def ui(cloud: RunningCloud, tmp_path: Path) -> Iterator[RunningUi]:
+    with running_ui(tmp_path, cloud.home) as running:
+        yield running
+
+
+@pytest.fixture
+def client(ui: RunningUi) -> Client:
+    signed_in = ui.client()
+    signed_in.login(name="Val")
+    return signed_in
 
 
 @pytest.fixture(scope="module")

@@ -6,29 +6,12 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
-import pytest
-
 from tests.conftest import RunningCloud
-from tests.unit.ui.ui_support import Client, RunningUi, running_ui
+from tests.unit.ui.ui_support import Client, RunningUi
 
 SCRIPT = "<script>alert(1)</script>"
-
-
-@pytest.fixture
-def ui(cloud: RunningCloud, tmp_path: Path) -> Iterator[RunningUi]:
-    with running_ui(tmp_path, cloud.home) as running:
-        yield running
-
-
-@pytest.fixture
-def client(ui: RunningUi) -> Client:
-    signed_in = ui.client()
-    signed_in.login(name="Val")
-    return signed_in
 
 
 def make_group(cloud: RunningCloud, versions: list[float]) -> str:

@@ -7,28 +7,13 @@ from __future__ import annotations
 import re
 import threading
 import time
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
 from mlci.ui import pages_registry
 from tests.conftest import RunningCloud
 from tests.integration.ui.test_cloud_pages import make_group
-from tests.unit.ui.ui_support import Answer, Client, RunningUi, running_ui
-
-
-@pytest.fixture
-def ui(cloud: RunningCloud, tmp_path: Path) -> Iterator[RunningUi]:
-    with running_ui(tmp_path, cloud.home) as running:
-        yield running
-
-
-@pytest.fixture
-def client(ui: RunningUi) -> Client:
-    signed_in = ui.client()
-    signed_in.login(name="Val")
-    return signed_in
+from tests.unit.ui.ui_support import Answer, Client, RunningUi
 
 
 def package_arns(cloud: RunningCloud, group: str) -> dict[int, str]:
