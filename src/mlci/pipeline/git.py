@@ -15,6 +15,8 @@ from typing import NamedTuple
 from mlci.pipeline import git_commands, git_prefetch
 from mlci.pipeline.errors import GitError
 
+# Statuses that come without a score or a second path (everything but R and C).
+_PLAIN_STATUSES = frozenset("AMDTUX")
 # The id of the empty tree in SHA-1 repositories; SHA-256 repositories ask git (empty_tree()).
 EMPTY_TREE_SHA1 = "4b825dc642cb6eb9a060e54bf8d69288fbee4904"
 
@@ -175,7 +177,7 @@ def parse_name_status(output: bytes) -> Diff:
     fields = output.decode("utf-8", "surrogateescape").split("\0")
     fields.pop()  # the output ends with NUL, so the last field is empty
     statuses = fields[0::2]
-    if all(len(status) == 1 and status not in "RC" for status in statuses):
+    if set(statuses) <= _PLAIN_STATUSES:
         # No renames, copies or scores: fields alternate status, path (the common, large case).
         return Diff(tuple(statuses), tuple(fields[1::2]))
     kinds: list[str] = []
