@@ -130,6 +130,11 @@ def verify(request: Request, creds: Credentials, now: datetime | None = None) ->
         _check_not_expired(fields, family, now)
     else:
         _check_clock_skew(fields, family, now)
+    if not fields.presigned and scope.service != "s3":
+        claimed = request.header("x-amz-content-sha256")
+        if claimed is not None and claimed != request.body.sha256_hex:
+            message = "X-Amz-Content-SHA256 does not match the body's hash"
+            raise _fail(family, "bad_signature", message)
     if fields.timestamp[:8] != scope.date:
         raise _fail(
             family,
@@ -214,7 +219,7 @@ def _header_fields(request: Request) -> SignedFields | None:
     timestamp = request.header("x-amz-date") or ""
     # Only S3 takes the payload hash from the client (UNSIGNED-PAYLOAD, streaming chunks; its
     # service checks the body against it). Everywhere else the signature must cover the body
-    # received, whatever an unsigned header claims about it.
+    # received (and `verify` refuses a claimed hash that is not the body's).
     claimed = request.header("x-amz-content-sha256") if scope.service == "s3" else None
     payload = claimed or request.body.sha256_hex
     return SignedFields(

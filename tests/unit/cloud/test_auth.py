@@ -85,7 +85,37 @@ def test_an_unsigned_payload_hash_header_does_not_let_a_body_be_swapped() -> Non
     request.headers["x-amz-content-sha256"] = original.body.sha256_hex  # not signed
     request.body = Body()
     request.body.write(b'{"a": "swapped"}')
-    with pytest.raises(AwsError, match="signature we calculated does not match") as info:
+    with pytest.raises(AwsError, match="X-Amz-Content-SHA256 does not match") as info:
+        auth.verify(request, CREDS)
+    assert info.value.code == "InvalidSignatureException"
+    del request.headers["x-amz-content-sha256"]  # without the claim: the signature itself
+    with pytest.raises(AwsError, match="signature we calculated does not match"):
+        auth.verify(request, CREDS)
+
+
+def test_a_signed_payload_hash_that_is_not_the_bodys_is_refused() -> None:
+    claimed = signed(body=b'{"a": "signed"}').body.sha256_hex
+    aws = AWSRequest(
+        method="POST",
+        url="http://127.0.0.1:4599/",
+        data=b'{"a": "swapped"}',
+        headers={"X-Amz-Target": "SageMaker.ListModels", "X-Amz-Content-SHA256": claimed},
+    )
+    SigV4Auth(
+        BotoCredentials(CREDS.access_key_id, CREDS.secret_access_key), "sagemaker", "eu-west-1"
+    ).add_auth(aws)
+    request = Request(
+        method="POST",
+        raw_path="/",
+        query_string="",
+        headers={k.lower(): v for k, v in aws.headers.items()} | {"host": "127.0.0.1:4599"},
+    )
+    assert "x-amz-content-sha256" in request.headers["authorization"]  # it is signed
+    request.body = Body()
+    request.body.write(b'{"a": "swapped"}')
+    with pytest.raises(
+        AwsError, match="X-Amz-Content-SHA256 does not match the body's hash"
+    ) as info:
         auth.verify(request, CREDS)
     assert info.value.code == "InvalidSignatureException"
 
