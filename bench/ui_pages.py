@@ -23,6 +23,7 @@ from __future__ import annotations
 import argparse
 import json
 import re
+import shutil
 import statistics
 import sys
 import tempfile
@@ -167,6 +168,7 @@ def main() -> None:
         report(server, repo, args.runs)
     finally:
         server.stop()
+        shutil.rmtree(repo, ignore_errors=True)
 
 
 PAGES = [
