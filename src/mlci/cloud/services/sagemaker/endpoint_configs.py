@@ -62,11 +62,7 @@ _COPIED = (
 
 
 def find(conn: sqlite3.Connection, ctx: Context, name: str) -> sqlite3.Row | None:
-    row: sqlite3.Row | None = conn.execute(
-        "SELECT * FROM endpoint_configs WHERE region = ? AND name_key = ?",
-        (ctx.region, name.lower()),
-    ).fetchone()
-    return row
+    return records.find_named(conn, "endpoint_configs", ctx.region, name)
 
 
 def missing(ctx: Context, name: str) -> AwsError:

@@ -67,10 +67,7 @@ LISTING = Listing(
 
 
 def find(conn: sqlite3.Connection, ctx: Context, name: str) -> sqlite3.Row | None:
-    row: sqlite3.Row | None = conn.execute(
-        "SELECT * FROM endpoints WHERE region = ? AND name_key = ?", (ctx.region, name.lower())
-    ).fetchone()
-    return row
+    return records.find_named(conn, "endpoints", ctx.region, name)
 
 
 def missing(ctx: Context, name: str) -> AwsError:

@@ -51,11 +51,7 @@ LISTING = Listing(
 
 def find(conn: sqlite3.Connection, ctx: Context, name_or_arn: str) -> sqlite3.Row | None:
     name = arns.resource_id(ctx, name_or_arn, RESOURCE_TYPE)
-    row: sqlite3.Row | None = conn.execute(
-        "SELECT * FROM model_package_groups WHERE region = ? AND name_key = ?",
-        (ctx.region, name.lower()),
-    ).fetchone()
-    return row
+    return records.find_named(conn, "model_package_groups", ctx.region, name)
 
 
 def missing(ctx: Context, name_or_arn: str) -> AwsError:

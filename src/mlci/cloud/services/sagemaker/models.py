@@ -56,10 +56,7 @@ _RUNTIME_MEMBERS = ("Image", "ModelDataUrl", "ModelDataSource", "Mode")
 
 
 def find(conn: sqlite3.Connection, ctx: Context, name: str) -> sqlite3.Row | None:
-    row: sqlite3.Row | None = conn.execute(
-        "SELECT * FROM models WHERE region = ? AND name_key = ?", (ctx.region, name.lower())
-    ).fetchone()
-    return row
+    return records.find_named(conn, "models", ctx.region, name)
 
 
 def missing(ctx: Context, name: str) -> AwsError:

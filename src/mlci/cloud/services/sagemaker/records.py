@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import json
+import sqlite3
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
@@ -27,6 +28,15 @@ def dump(record: Mapping[str, Any]) -> str:
 def load(text: str) -> Record:
     record: Record = json.loads(text)
     return record
+
+
+def find_named(conn: sqlite3.Connection, table: str, region: str, name: str) -> sqlite3.Row | None:
+    """The row of `table` (a resource table with `region` and `name_key` columns) named `name`:
+    SageMaker names are unique per region regardless of case."""
+    row: sqlite3.Row | None = conn.execute(
+        f"SELECT * FROM {table} WHERE region = ? AND name_key = ?", (region, name.lower())
+    ).fetchone()
+    return row
 
 
 def present(**fields: Any) -> Record:

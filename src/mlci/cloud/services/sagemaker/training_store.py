@@ -45,11 +45,7 @@ Change = Callable[[Record, float], Record]  # (record, now) -> the changed recor
 
 
 def find(conn: sqlite3.Connection, region: str, name: str) -> sqlite3.Row | None:
-    """A job by name; names are unique per region regardless of case, as SageMaker's are."""
-    row: sqlite3.Row | None = conn.execute(
-        f"SELECT * FROM {TABLE} WHERE region = ? AND name_key = ?", (region, name.lower())
-    ).fetchone()
-    return row
+    return records.find_named(conn, TABLE, region, name)
 
 
 def insert(conn: sqlite3.Connection, region: str, record: Record) -> None:
