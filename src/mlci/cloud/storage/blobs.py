@@ -67,6 +67,18 @@ class BlobStore:
     def delete(self, blob_id: str) -> None:
         self.path(blob_id).unlink(missing_ok=True)
 
+    def commit(self, blob_id: str, store_row: Callable[[], str | None]) -> None:
+        """Run `store_row`, the transaction that makes a row point at the new `blob_id` and
+        returns the blob the row pointed at before (if any). If it fails, the new blob goes;
+        once it has committed, the replaced one does."""
+        try:
+            replaced = store_row()
+        except BaseException:
+            self.delete(blob_id)
+            raise
+        if replaced is not None:
+            self.delete(replaced)
+
     def sweep(self, is_referenced: Callable[[str], bool]) -> int:
         """Delete temp files and unreferenced blobs; returns how many were removed."""
         removed = 0

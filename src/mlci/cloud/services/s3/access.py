@@ -106,13 +106,7 @@ class S3Access:
             body.discard()
         headers = (("content-type", content_type),) if content_type else ()
         record = ObjectRecord(key, blob_id, size, md5_hex, time.time(), headers)
-        try:
-            replaced = self.objects.put_object(bucket, record)
-        except BaseException:
-            self.blobs.delete(blob_id)
-            raise
-        if replaced is not None:
-            self.blobs.delete(replaced)
+        self.blobs.commit(blob_id, lambda: self.objects.put_object(bucket, record))
         return record
 
     def delete(self, bucket: str, key: str) -> None:

@@ -35,13 +35,7 @@ def copy_object(s3: S3State, call: Call) -> Response:
         headers=tuple(headers),
         checksum=checksum,
     )
-    try:
-        replaced = s3.objects.put_object(call.bucket, record)
-    except BaseException:
-        s3.blobs.delete(blob_id)
-        raise
-    if replaced is not None:
-        s3.blobs.delete(replaced)
+    s3.blobs.commit(blob_id, lambda: s3.objects.put_object(call.bucket, record))
     children = [
         leaf("ETag", record.quoted_etag),
         leaf("LastModified", metadata.iso_date(record.last_modified)),

@@ -73,13 +73,7 @@ def upload_part(s3: S3State, call: Call) -> Response:
             upload.checksum_algorithm, file_chunks(s3.blobs.path(stored.blob_id))
         )
     part = Part(number, stored.blob_id, stored.size, stored.md5_hex, time.time(), value)
-    try:
-        replaced = s3.uploads.put_part(upload.upload_id, part)
-    except BaseException:
-        s3.blobs.delete(stored.blob_id)
-        raise
-    if replaced is not None:
-        s3.blobs.delete(replaced)
+    s3.blobs.commit(stored.blob_id, lambda: s3.uploads.put_part(upload.upload_id, part))
     headers = [("etag", f'"{part.etag}"')]
     algorithm = upload.checksum_algorithm or (claim.algorithm if claim else None)
     if value is not None and algorithm is not None:

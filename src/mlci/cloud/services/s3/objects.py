@@ -41,13 +41,10 @@ def put_object(s3: S3State, call: Call) -> Response:
         headers=tuple(pairs),
         checksum=stored.checksum,
     )
-    try:
-        replaced = s3.objects.put_object(call.bucket, record, _write_precondition(call))
-    except BaseException:
-        s3.blobs.delete(stored.blob_id)
-        raise
-    if replaced is not None:
-        s3.blobs.delete(replaced)
+    s3.blobs.commit(
+        stored.blob_id,
+        lambda: s3.objects.put_object(call.bucket, record, _write_precondition(call)),
+    )
     headers = [("etag", record.quoted_etag)]
     if record.checksum is not None:
         headers.append((record.checksum.header, record.checksum.value))

@@ -37,13 +37,7 @@ def upload_part_copy(s3: S3State, call: Call) -> Response:
         time.time(),
         checksum.value if checksum else None,
     )
-    try:
-        replaced = s3.uploads.put_part(upload.upload_id, part)
-    except BaseException:
-        s3.blobs.delete(blob_id)
-        raise
-    if replaced is not None:
-        s3.blobs.delete(replaced)
+    s3.blobs.commit(blob_id, lambda: s3.uploads.put_part(upload.upload_id, part))
     children = [
         leaf("ETag", f'"{part.etag}"'),
         leaf("LastModified", metadata.iso_date(part.last_modified)),
