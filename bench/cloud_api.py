@@ -14,12 +14,11 @@ import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import urlsplit
 
-import boto3
 from botocore.auth import S3SigV4Auth, SigV4Auth
 from botocore.awsrequest import AWSRequest
-from botocore.config import Config
 from botocore.credentials import Credentials
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -64,17 +63,8 @@ def sagemaker_call(server: Server, operation: str, params: dict[str, object]) ->
     return sign(server, "sagemaker", "POST", "/", json.dumps(params).encode(), headers)
 
 
-def client(server: Server, service: str):  # type: ignore[no-untyped-def]
-    return boto3.client(
-        service,
-        endpoint_url=server.url,
-        region_name=REGION,
-        aws_access_key_id=server.access_key,
-        aws_secret_access_key=server.secret_key,
-        config=Config(
-            retries={"max_attempts": 2}, s3={"addressing_style": "path"}, max_pool_connections=16
-        ),
-    )
+def client(server: Server, service: str) -> Any:
+    return server.client(service, REGION, retries={"max_attempts": 2}, max_pool_connections=16)
 
 
 def populate(server: Server, packages: int) -> str:

@@ -24,11 +24,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import boto3
 import numpy as np
 from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
-from botocore.config import Config
 from botocore.credentials import Credentials
 from servers import Server
 
@@ -79,14 +77,7 @@ def csv_rows(features: np.ndarray) -> bytes:
 
 
 def client(server: Server, service: str) -> Any:
-    return boto3.client(
-        service,
-        endpoint_url=server.url,
-        region_name=REGION,
-        aws_access_key_id=server.access_key,
-        aws_secret_access_key=server.secret_key,
-        config=Config(retries={"max_attempts": 1}, s3={"addressing_style": "path"}),
-    )
+    return server.client(service, REGION, retries={"max_attempts": 1})
 
 
 def upload_model(server: Server, key: str, tarball: bytes) -> str:

@@ -13,6 +13,7 @@ import time
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 
 @dataclass
@@ -24,6 +25,20 @@ class Server:
     process: subprocess.Popen[bytes]
     home: Path | None = None
     cleanup: list[Path] = field(default_factory=list)
+
+    def client(self, service: str, region: str = "us-east-1", **config: Any) -> Any:
+        """A boto3 client of this server: path-style S3, and botocore `config` options."""
+        import boto3
+        from botocore.config import Config
+
+        return boto3.client(
+            service,
+            endpoint_url=self.url,
+            region_name=region,
+            aws_access_key_id=self.access_key,
+            aws_secret_access_key=self.secret_key,
+            config=Config(s3={"addressing_style": "path"}, **config),
+        )
 
     def rss_mb(self) -> float:
         status = Path(f"/proc/{self.process.pid}/status").read_text()

@@ -26,13 +26,12 @@ import time
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # before xgboost loads OpenMP
 
-import boto3
 import numpy as np
 import xgboost
-from botocore.config import Config
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from report import machine, table, write_section
@@ -127,15 +126,8 @@ def in_process(workload: Workload, nthread: int) -> float:
     return time.perf_counter() - started
 
 
-def client(server: Server, service: str) -> object:
-    return boto3.client(
-        service,
-        endpoint_url=server.url,
-        aws_access_key_id=server.access_key,
-        aws_secret_access_key=server.secret_key,
-        region_name=REGION,
-        config=Config(retries={"max_attempts": 1}, s3={"addressing_style": "path"}),
-    )
+def client(server: Server, service: str) -> Any:
+    return server.client(service, REGION, retries={"max_attempts": 1})
 
 
 def as_job(sm: object, bucket: str, prefix: str, workload: Workload) -> float:

@@ -35,8 +35,6 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-import boto3
-from botocore.config import Config
 from report import machine, table
 from servers import Server, start_mlci
 
@@ -51,14 +49,10 @@ TOKEN = "bench-token"
 
 
 def clients(server: Server) -> tuple[Any, Any]:
-    kwargs: dict[str, Any] = {
-        "endpoint_url": server.url,
-        "aws_access_key_id": server.access_key,
-        "aws_secret_access_key": server.secret_key,
-        "region_name": "us-east-1",
-        "config": Config(s3={"addressing_style": "path"}, max_pool_connections=16),
-    }
-    return boto3.client("sagemaker", **kwargs), boto3.client("s3", **kwargs)
+    return (
+        server.client("sagemaker", max_pool_connections=16),
+        server.client("s3", max_pool_connections=16),
+    )
 
 
 def seed_registry(sm: Any, s3: Any, count: int) -> None:
