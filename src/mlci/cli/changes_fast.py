@@ -65,9 +65,10 @@ def read_arguments(argv: list[str]) -> dict[str, Any] | None:
         index += 1
     if values.get("as_json") and values.get("explain"):
         return None
-    if os.path.isfile(values.get("repo", ".")) or os.path.isdir(values.get("output") or "\0"):
+    repo, output = values.get("repo", "."), values.get("output")
+    if repo == "" or os.path.isfile(repo) or output == "":
         return None
-    if values.get("repo") == "" or values.get("output") == "":
+    if output is not None and os.path.isdir(output):
         return None
     values["excludes"] = tuple(excludes)
     return values
