@@ -15,15 +15,18 @@ whole.
 
 from __future__ import annotations
 
-import json
-from collections.abc import Sequence
-from pathlib import Path
-from typing import Any, NamedTuple
-
+from mlci.named_tuple import NamedTuple
 from mlci.pipeline import git, git_commands
 from mlci.pipeline.errors import GitError
 from mlci.pipeline.git import Diff
-from mlci.pipeline.mapping import ExcludeRule, MappingRule, first_exclude
+from mlci.pipeline.mapping import ExcludeRule, MappingRule, first_exclude, first_matches
+
+TYPE_CHECKING = False  # typing's would load typing: this module is on `mlci changes`'s path
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+    from typing import Any
+
+    from mlci.pipeline.git import RepoPath
 
 DEFAULT_CONFIG_PATH = ".circleci/continue_config.yml"
 
@@ -49,18 +52,62 @@ class RuleMatch(NamedTuple):
 
 
 class ChangesResult(NamedTuple):
+    """What path filtering found. The matches are kept as columns (each mapping line, the
+    first path it matched, the line each parameter's value came from) and made into RuleMatch
+    records only when asked for: `mlci changes --json` on a 2,000-line mapping needs none."""
+
     comparison: Comparison
     changes: Diff
     considered: tuple[str, ...]  # changed paths left after excludes, sorted
     excluded: tuple[tuple[str, ExcludeRule], ...]
-    matches: tuple[RuleMatch, ...]  # one per mapping line, in mapping order
+    rules: tuple[MappingRule, ...]  # the mapping, in its order
+    first_paths: tuple[str | None, ...]  # per rule: the first path it matched, if any
     parameters: dict[str, Any]
-    parameter_sources: dict[str, RuleMatch]  # the line whose value won, per parameter
+    winners: dict[str, int]  # parameter -> index of the rule whose value it took
     config_files: tuple[str, ...]
 
+    @property
+    def matches(self) -> tuple[RuleMatch, ...]:
+        """One per mapping line, in mapping order."""
+        return tuple(map(RuleMatch, self.rules, self.first_paths))
+
+    @property
+    def parameter_sources(self) -> dict[str, RuleMatch]:
+        """The line whose value won, per parameter (the last matching line that sets it)."""
+        return {
+            name: RuleMatch(self.rules[index], self.first_paths[index])
+            for name, index in self.winners.items()
+        }
+
     def parameters_json(self) -> str:
-        """Exactly what the orb writes to its output-path file."""
-        return json.dumps(self.parameters)
+        """Exactly what the orb writes to its output-path file: `json.dumps` of the parameters."""
+        return parameters_json(self.parameters)
+
+
+def parameters_json(parameters: dict[str, Any]) -> str:
+    """`json.dumps(parameters)`, written out here for the usual keys and values (plain text,
+    booleans, whole numbers) so that `mlci changes` need not load json (and `re`) for them."""
+    items = []
+    for key, value in parameters.items():
+        if type(value) is bool:
+            text = "true" if value else "false"
+        elif type(value) is int or value is None:
+            text = "null" if value is None else str(value)
+        elif type(value) is str and _plain(value):
+            text = f'"{value}"'
+        else:
+            text = ""
+        if not (text and _plain(key)):
+            import json
+
+            return json.dumps(parameters)
+        items.append(f'"{key}": {text}')
+    return "{" + ", ".join(items) + "}"
+
+
+def _plain(text: str) -> bool:
+    """True if json.dumps writes `text` as it is, between quotes (printable ASCII, no `"`, `\\`)."""
+    return text.isascii() and text.isprintable() and '"' not in text and "\\" not in text
 
 
 def changed_paths(diff: Diff) -> list[str]:
@@ -72,7 +119,7 @@ def changed_paths(diff: Diff) -> list[str]:
 
 
 def choose_comparison(
-    repo: Path, base_revision: str, head: str = "HEAD", last_run_revision: str | None = None
+    repo: RepoPath, base_revision: str, head: str = "HEAD", last_run_revision: str | None = None
 ) -> Comparison:
     # One git process resolves every name the decision may need.
     names = git_commands.comparison_names(base_revision, head)
@@ -102,7 +149,7 @@ def choose_comparison(
     return _empty_tree_comparison(repo, base_revision, head_commit)
 
 
-def _no_merge_base_message(repo: Path, base_name: str, head: str) -> str:
+def _no_merge_base_message(repo: RepoPath, base_name: str, head: str) -> str:
     if git.is_shallow(repo):
         return (
             f"{base_name} and {head} have no common ancestor in this shallow clone;"
@@ -111,7 +158,9 @@ def _no_merge_base_message(repo: Path, base_name: str, head: str) -> str:
     return f"{base_name} and {head} have no common history, so there is no merge-base to compare"
 
 
-def _since_last_run(repo: Path, base_revision: str, head: str, last_run: str) -> Comparison | None:
+def _since_last_run(
+    repo: RepoPath, base_revision: str, head: str, last_run: str
+) -> Comparison | None:
     last_commit = git.resolve_commit(repo, last_run)
     if last_commit is None or not git.is_ancestor(repo, last_commit, head):
         return None  # rewritten history or a pruned commit: fall back to the orb's choice
@@ -119,7 +168,7 @@ def _since_last_run(repo: Path, base_revision: str, head: str, last_run: str) ->
     return Comparison(base_revision, last_commit, head, "last-run", note)
 
 
-def _empty_tree_comparison(repo: Path, base_revision: str, head: str) -> Comparison:
+def _empty_tree_comparison(repo: RepoPath, base_revision: str, head: str) -> Comparison:
     if git.is_shallow_boundary(repo, head):
         note = (
             "shallow clone without the parent commit: compared with the empty tree, as the orb does"
@@ -142,38 +191,40 @@ def apply_mapping(
     if excludes:
         kept: list[str] = []
         for path in considered:
-            rule = first_exclude(excludes, path)
-            if rule is None:
+            exclude = first_exclude(excludes, path)
+            if exclude is None:
                 kept.append(path)
             else:
-                excluded.append((path, rule))
+                excluded.append((path, exclude))
         considered = kept
-    matches = tuple(RuleMatch(rule, rule.pattern.first_match(considered)) for rule in rules)
+    rules = tuple(rules)  # kept in the result, as given
+    found = first_matches([rule.pattern for rule in rules], considered)
     parameters: dict[str, Any] = {}
-    sources: dict[str, RuleMatch] = {}
+    winners: dict[str, int] = {}
     config_files: list[str] = []
-    for match in matches:
-        if match.path is None:
+    for index, (rule, first) in enumerate(zip(rules, found, strict=True)):
+        if first is None:
             continue
-        if match.rule.parameter is not None:
-            parameters[match.rule.parameter] = match.rule.value
-            sources[match.rule.parameter] = match
-        if match.rule.config_file is not None and match.rule.config_file not in config_files:
-            config_files.append(match.rule.config_file)
+        if rule.parameter is not None:
+            parameters[rule.parameter] = rule.value
+            winners[rule.parameter] = index
+        if rule.config_file is not None and rule.config_file not in config_files:
+            config_files.append(rule.config_file)
     return ChangesResult(
         comparison=comparison,
         changes=changes,
         considered=tuple(considered),
         excluded=tuple(excluded),
-        matches=matches,
+        rules=rules,
+        first_paths=tuple(found),
         parameters=parameters,
-        parameter_sources=sources,
+        winners=winners,
         config_files=tuple(config_files) or (config_path,),
     )
 
 
 def compute_changes(
-    repo: Path,
+    repo: RepoPath,
     base_revision: str,
     rules: Sequence[MappingRule],
     excludes: Sequence[ExcludeRule] = (),

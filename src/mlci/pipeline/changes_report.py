@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from collections import Counter
 
-from mlci.pipeline.changes import ChangesResult
+from mlci.pipeline.changes import ChangesResult, RuleMatch
 from mlci.pipeline.changes_request import FilterSettings
 
 _STATUS_WORDS = {"A": "added", "M": "modified", "D": "deleted", "R": "renamed", "C": "copied"}
@@ -43,24 +43,27 @@ def explain_lines(result: ChangesResult, settings: FilterSettings) -> list[str]:
     if len(result.excluded) > _LIST_LIMIT:
         lines.append(f"  … and {len(result.excluded) - _LIST_LIMIT} more excluded")
     lines.append("Parameters:" if result.parameters else "Parameters: none set")
+    matches, sources = result.matches, result.parameter_sources
+    setting: dict[str, list[RuleMatch]] = {}  # parameter -> every line that matched and sets it
+    for match in matches:
+        if match.path and match.rule.parameter is not None:
+            setting.setdefault(match.rule.parameter, []).append(match)
     for name, value in result.parameters.items():
-        source = result.parameter_sources[name]
+        source = sources[name]
         lines.append(
             f"  {name} = {_json(value)}  ← {source.rule.location} {source.rule.pattern.source!r}"
             f" matched {source.path}"
         )
-        overridden = [
-            m for m in result.matches if m.path and m.rule.parameter == name and m is not source
-        ]
+        overridden = [match for match in setting[name] if match != source]
         for match in overridden:
             lines.append(
                 f"      (line {match.rule.line} also matched {match.path}; the last line wins)"
             )
-    plain = [m for m in result.matches if m.path and m.rule.parameter is None]
+    plain = [m for m in matches if m.path and m.rule.parameter is None]
     if plain:
         lines.append("Lines without a parameter that matched:")
         lines += [f"  {m.rule.describe()} matched {m.path}" for m in plain]
-    unmatched = [m.rule for m in result.matches if m.path is None]
+    unmatched = [m.rule for m in matches if m.path is None]
     if unmatched:
         lines.append("Mapping lines that matched nothing:")
         lines += [f"  {rule.describe()}" for rule in unmatched]

@@ -7,22 +7,27 @@ a repository like the article's `mlci changes` answers with no arguments at all.
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Callable
-from pathlib import Path
-from typing import NamedTuple
+import os
 
+from mlci.named_tuple import NamedTuple
 from mlci.pipeline import git, git_prefetch
 from mlci.pipeline.changes import DEFAULT_CONFIG_PATH, ChangesResult, compute_changes
 from mlci.pipeline.errors import PipelineError
 from mlci.pipeline.mapping import ExcludeRule, parse_excludes, parse_mapping
+
+TYPE_CHECKING = False  # typing's would load typing: this module is on `mlci changes`'s path
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from pathlib import Path
+
+    from mlci.pipeline.git import RepoPath
 
 DEFAULT_BASE = "main"
 SETUP_CONFIG = ".circleci/config.yml"
 
 
 class ChangesRequest(NamedTuple):
-    repo: Path
+    repo: RepoPath
     base_revision: str | None = None
     head: str = "HEAD"
     mapping: str | None = None  # a file path or the mapping text
@@ -49,13 +54,14 @@ def read_file_or_text(value: str, root: Callable[[], Path], flag: str) -> tuple[
     current directory, else to the repository root), else `value` itself."""
     if "\n" in value:
         return value, flag
-    path = Path(value)
-    if not path.is_file():
-        path = root() / value
-    if not path.is_file():
+    path = value
+    if not os.path.isfile(path):
+        path = os.path.join(root(), value)
+    if not os.path.isfile(path):
         return value, flag
     try:
-        return path.read_text(encoding="utf-8"), value
+        with open(path, encoding="utf-8") as text:
+            return text.read(), value
     except (OSError, UnicodeDecodeError) as exc:
         raise PipelineError(f"cannot read {flag} file {value}: {exc}") from None
 
@@ -83,13 +89,13 @@ def settings_for(request: ChangesRequest, root: Callable[[], Path]) -> FilterSet
 def run_changes(request: ChangesRequest) -> tuple[ChangesResult, FilterSettings]:
     # git answers the same from any directory of the work tree, so the root is looked up
     # only when a file must be found relative to it (one git process fewer otherwise).
-    root = functools.cache(lambda: git.repository_root(request.repo))
+    root = _once(lambda: git.repository_root(request.repo))
     try:
         settings = settings_for(request, root)
         # Let git resolve, find the merge-base and diff while the mapping is parsed (a no-op
         # if `mlci changes` started it already); whatever the prefetcher holds is dropped at
         # the end, so no answer outlives this call.
-        git_prefetch.start(str(request.repo), settings.base_revision, request.head)
+        git_prefetch.start(os.fspath(request.repo), settings.base_revision, request.head)
         return _run_changes(request, settings, root)
     finally:
         git_prefetch.discard()
@@ -117,6 +123,18 @@ def _run_changes(
         last_run_revision=last_run,
     )
     return result, settings
+
+
+def _once(compute: Callable[[], Path]) -> Callable[[], Path]:
+    """`compute`, run on the first call only (functools.cache, without loading functools)."""
+    known: list[Path] = []
+
+    def value() -> Path:
+        if not known:
+            known.append(compute())
+        return known[0]
+
+    return value
 
 
 def write_parameters(path: Path, result: ChangesResult) -> None:

@@ -7,8 +7,11 @@ all at once instead of one per run. Each problem reads
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from typing import NamedTuple
+from mlci.named_tuple import NamedTuple
+
+TYPE_CHECKING = False  # typing's own would load typing; `mlci changes` loads this module
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Sequence
 
 PATH_SEPARATOR = " → "
 
@@ -17,7 +20,8 @@ class Location(NamedTuple):
     """A place in a source file; line and column are 1-based, as editors show them.
 
     NamedTuples rather than dataclasses here and in the changes modules: every value of a
-    config carries a Location, and `mlci changes` should cost little more than its `git diff`.
+    config carries a Location, and `mlci changes` should cost little more than its `git diff`
+    (for which reason too they come from mlci.named_tuple, not typing).
     """
 
     file: str

@@ -7,13 +7,21 @@ thing" and raise GitError for anything else, with git's own message.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
-from pathlib import Path
+import os
 from types import MappingProxyType
-from typing import NamedTuple
 
+from mlci.named_tuple import NamedTuple
 from mlci.pipeline import git_commands, git_prefetch
 from mlci.pipeline.errors import GitError
+
+TYPE_CHECKING = False  # typing's would load typing: this module is on `mlci changes`'s path
+if TYPE_CHECKING:
+    from collections.abc import Iterator, Mapping, Sequence
+    from pathlib import Path
+    from typing import TypeAlias
+
+    # Where to run git: any spelling of a directory in the work tree (str or Path).
+    RepoPath: TypeAlias = str | os.PathLike[str]
 
 # Statuses that come without a score or a second path (everything but R and C).
 _PLAIN_STATUSES = frozenset("AMDTUX")
@@ -55,16 +63,15 @@ class GitResult(NamedTuple):
     stderr: bytes
 
 
-def _git(repo: Path, *args: str, input_bytes: bytes | None = None) -> GitResult:
-    prefetched = git_prefetch.take(str(repo), args, input_bytes)
+def _git(repo: RepoPath, *args: str, input_bytes: bytes | None = None) -> GitResult:
+    prefetched = git_prefetch.take(os.fspath(repo), args, input_bytes)
     if prefetched is not None:
         return GitResult(*prefetched)
     import subprocess  # here: `mlci changes` usually has all its answers prefetched
 
     try:
-        result = subprocess.run(
-            ["git", "-C", str(repo), *args], input=input_bytes, capture_output=True, check=False
-        )
+        command = ["git", "-C", os.fspath(repo), *args]
+        result = subprocess.run(command, input=input_bytes, capture_output=True, check=False)
     except FileNotFoundError:
         raise GitError("git is not installed or not on PATH") from None
     return GitResult(result.returncode, result.stdout, result.stderr)
@@ -77,24 +84,26 @@ def _fail(args: tuple[str, ...], result: GitResult) -> GitError:
     return GitError(f"git {' '.join(args)} failed: {answer}")
 
 
-def _output(repo: Path, *args: str) -> str:
+def _output(repo: RepoPath, *args: str) -> str:
     result = _git(repo, *args)
     if result.returncode != 0:
         raise _fail(args, result)
     return result.stdout.decode("utf-8", "surrogateescape").strip()
 
 
-def repository_root(path: Path) -> Path:
+def repository_root(path: RepoPath) -> Path:
     """The top of the work tree containing `path`; GitError if it is not in a repository."""
+    from pathlib import Path
+
     return Path(_output(path, "rev-parse", "--show-toplevel"))
 
 
-def resolve_commit(repo: Path, revision: str) -> str | None:
+def resolve_commit(repo: RepoPath, revision: str) -> str | None:
     """The full commit id `revision` names, or None if it names no commit."""
     return resolve_commits(repo, [revision])[0]
 
 
-def resolve_commits(repo: Path, revisions: Sequence[str]) -> list[str | None]:
+def resolve_commits(repo: RepoPath, revisions: Sequence[str]) -> list[str | None]:
     """Commit ids for several revisions in one git process (None where a name is no commit)."""
     usable = git_commands.resolvable(list(revisions))
     if not usable:
@@ -115,7 +124,7 @@ def _commit_id(answer: str | None) -> str | None:
     return answer
 
 
-def merge_base(repo: Path, first: str, second: str) -> str | None:
+def merge_base(repo: RepoPath, first: str, second: str) -> str | None:
     """The best common ancestor of two commits, or None if their histories never meet."""
     result = _git(repo, *git_commands.merge_base(first, second))
     if result.returncode == 1 and not result.stderr.strip():
@@ -125,29 +134,28 @@ def merge_base(repo: Path, first: str, second: str) -> str | None:
     return result.stdout.decode("ascii").strip()
 
 
-def is_ancestor(repo: Path, ancestor: str, descendant: str) -> bool:
+def is_ancestor(repo: RepoPath, ancestor: str, descendant: str) -> bool:
     result = _git(repo, "merge-base", "--is-ancestor", ancestor, descendant)
     if result.returncode not in (0, 1):
         raise _fail(("merge-base", "--is-ancestor", ancestor, descendant), result)
     return result.returncode == 0
 
 
-def is_shallow_boundary(repo: Path, commit: str) -> bool:
+def is_shallow_boundary(repo: RepoPath, commit: str) -> bool:
     """True if a shallow clone cut the history at `commit` (its parents were not fetched)."""
-    shallow_file = Path(
-        _output(repo, "rev-parse", "--path-format=absolute", "--git-path", "shallow")
-    )
+    shallow_file = _output(repo, "rev-parse", "--path-format=absolute", "--git-path", "shallow")
     try:
-        return commit in shallow_file.read_text(encoding="ascii").split()
+        with open(shallow_file, encoding="ascii") as lines:
+            return commit in lines.read().split()
     except FileNotFoundError:
         return False
 
 
-def is_shallow(repo: Path) -> bool:
+def is_shallow(repo: RepoPath) -> bool:
     return _output(repo, "rev-parse", "--is-shallow-repository") == "true"
 
 
-def current_branch(repo: Path) -> str | None:
+def current_branch(repo: RepoPath) -> str | None:
     """The checked-out branch name, or None on a detached HEAD."""
     result = _git(repo, "symbolic-ref", "--quiet", "--short", "HEAD")
     if result.returncode != 0:
@@ -155,7 +163,7 @@ def current_branch(repo: Path) -> str | None:
     return result.stdout.decode("utf-8", "surrogateescape").strip()
 
 
-def empty_tree(repo: Path) -> str:
+def empty_tree(repo: RepoPath) -> str:
     """The id of the empty tree in this repository's hash format."""
     result = _git(repo, "hash-object", "-t", "tree", "--stdin", input_bytes=b"")
     if result.returncode != 0:
@@ -163,7 +171,7 @@ def empty_tree(repo: Path) -> str:
     return result.stdout.decode("ascii").strip()
 
 
-def diff_name_status(repo: Path, base: str, head: str) -> Diff:
+def diff_name_status(repo: RepoPath, base: str, head: str) -> Diff:
     """Files that differ between two trees, renames detected (R entries carry the old path)."""
     args = git_commands.diff_name_status(base, head)
     result = _git(repo, *args)

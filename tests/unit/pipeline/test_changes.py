@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import subprocess
 from pathlib import Path
@@ -11,9 +12,15 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from mlci.pipeline import run_history
-from mlci.pipeline.changes import compute_changes
+from mlci.pipeline.changes import compute_changes, parameters_json
 from mlci.pipeline.errors import ConfigError, GitError, PipelineError
-from mlci.pipeline.mapping import compile_path_pattern, parse_excludes, parse_mapping
+from mlci.pipeline.mapping import (
+    compile_path_pattern,
+    first_matches,
+    parse_excludes,
+    parse_mapping,
+    parse_value,
+)
 
 from .gitrepo import GitRepo
 
@@ -367,3 +374,57 @@ def test_fast_matching_equals_regex_fullmatch(pattern: str, segments: list[str])
     assert compiled.first_match(sorted([path, "zzz", "0"])) == next(
         (p for p in sorted([path, "zzz", "0"]) if re.fullmatch(pattern, p)), None
     )
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(PATTERNS, max_size=6), st.lists(st.lists(SEGMENTS, min_size=1, max_size=3)))
+def test_matching_many_patterns_at_once_answers_as_each_one_alone(
+    patterns: list[str], paths: list[list[str]]
+) -> None:
+    compiled = [compile_path_pattern(pattern) for pattern in patterns]
+    ordered = sorted({"/".join(segments) for segments in paths})
+    assert first_matches(compiled, ordered) == [p.first_match(ordered) for p in compiled]
+
+
+# --- values and the parameters JSON, read and written without loading json ------------------
+
+
+def json_or_text(raw: str) -> object:
+    """The orb's reading of a mapping value, with json itself."""
+
+    def reject(name: str) -> object:
+        raise ValueError(name)
+
+    try:
+        return json.loads(raw, parse_constant=reject)
+    except ValueError:
+        return raw
+
+
+VALUE_TEXTS = st.one_of(
+    st.sampled_from(["true", "false", "null", "0", "-0", "01", "-1", "12", "1.5", "1e3", "NaN",
+                     "-Infinity", '"x"', "[1]", '{"a":1}', "tru", "nul", "-", "²", "٣", "x"]),
+    st.text(alphabet="0123456789-+.eE", min_size=1, max_size=5),
+    st.text(min_size=1, max_size=8).filter(lambda text: not any(c.isspace() for c in text)),
+)  # fmt: skip
+
+
+@settings(max_examples=500, deadline=None)
+@given(VALUE_TEXTS)
+def test_a_value_reads_as_json_reads_it(raw: str) -> None:
+    value = parse_value(raw)
+    expected = json_or_text(raw)
+    assert (type(value), value) == (type(expected), expected)
+
+
+JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(), inner, max_size=3),
+    max_leaves=6,
+)
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.dictionaries(st.text(), JSON_VALUES, max_size=5))
+def test_the_parameters_json_is_what_json_dumps_writes(parameters: dict[str, object]) -> None:
+    assert parameters_json(parameters) == json.dumps(parameters)
