@@ -1,10 +1,11 @@
 """Start the git processes `mlci changes` needs before Python has loaded the rest of mlci.
 
 On a large push the `git diff` is most of the work, and loading mlci's modules is most of the
-rest; run one after the other they cost their sum. So `mlci changes` first asks git which
-commits the names point at (a few milliseconds), then starts the merge-base and the diff from
-it at once, and only then loads the code that will read their answers: the diff runs on one
-core while Python imports on the other.
+rest; run one after the other they cost their sum. So `mlci changes` reads which commits the
+names point at from the ref files (git_refs.py), starts git's own answer to that question, the
+merge-base and the diff from those commits at once, and only then loads the code that will read
+their answers: the diff runs on one core while Python imports on the other. Where the ref files
+do not answer plainly, it waits for git's answer (a few milliseconds) before starting the rest.
 
 git.py takes an answer from here only for the exact command, with the exact input, in the same
 directory that it would run itself; anything else runs as usual. Only the diff is started
@@ -20,7 +21,7 @@ from __future__ import annotations
 
 import os
 
-from mlci.pipeline import git_commands
+from mlci.pipeline import git_commands, git_refs
 
 Answer = tuple[int, bytes, bytes]  # exit code, stdout, stderr
 Key = tuple[tuple[int, int], tuple[str, ...], "bytes | None"]
@@ -107,19 +108,25 @@ def start(repo: str, base_revision: str, head: str) -> None:
     if len(names) != 4:
         return  # a name given twice or unusable: leave it all to git.py
     query = git_commands.resolve_query(names)
+    resolve = (where, git_commands.RESOLVE, query)
+    # Start from the commits the ref files name, without waiting for git's own answer to the
+    # same question: git.py takes the diff only if git's answer then names the same commits.
+    commits = git_refs.guess_commits(repo, names[:3])
     try:
-        resolved = _Process(repo, git_commands.RESOLVE, query).wait()
-        _answers[(where, git_commands.RESOLVE, query)] = resolved
-        if resolved[0] != 0:
-            return  # git.py will run it again and report git's message
-        commits = [line if " " not in line else "" for line in resolved[1].decode().split("\n")]
+        if commits is None:
+            code, out, _ = _answers[resolve] = _Process(repo, *resolve[1:]).wait()
+            if code != 0:
+                return  # git.py will report git's message
+            commits = [line if " " not in line else "" for line in out.decode().split("\n")]
         head_commit, base_commit = commits[0], commits[1] or commits[2]
-        if not (head_commit and base_commit):
-            return
-        merge_base = git_commands.merge_base(base_commit, head_commit)
-        _running[(where, merge_base, None)] = _Process(repo, merge_base, None)
-        diff = git_commands.diff_from_merge_base(base_commit, head_commit)
-        _pending_diff = (where, base_commit, head_commit, _Process(repo, diff, None))
+        if head_commit and base_commit:
+            diff = git_commands.diff_from_merge_base(base_commit, head_commit)
+            # the long one first: the others are done long before it
+            _pending_diff = (where, base_commit, head_commit, _Process(repo, diff, None))
+            merge_base = git_commands.merge_base(base_commit, head_commit)
+            _running[(where, merge_base, None)] = _Process(repo, merge_base, None)
+        if resolve not in _answers:
+            _running[resolve] = _Process(repo, *resolve[1:])
     except OSError:
         return  # no git, no memory files: everything runs the ordinary way
 

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from mlci.pipeline import git_commands, git_prefetch
+from mlci.pipeline import git_commands, git_prefetch, git_refs
 from mlci.pipeline.changes import Comparison, compute_changes
 from mlci.pipeline.changes_request import ChangesRequest, run_changes
 from mlci.pipeline.errors import GitError
@@ -102,13 +102,46 @@ def test_answers_for_another_repository_are_never_given(repo: GitRepo, tmp_path:
     assert answers(other.root)[2] == {"b": True}
 
 
+def resolve_query() -> bytes:
+    return git_commands.resolve_query(
+        git_commands.resolvable(git_commands.comparison_names("main", "HEAD"))
+    )
+
+
 def test_answers_are_one_snapshot_even_if_the_branch_moves(repo: GitRepo) -> None:
     git_prefetch.start(str(repo.root), "main", "HEAD")
     before = repo.head()
-    repo.commit({"b/y.py": "3\n"}, "a commit lands meanwhile")
+    assert git_prefetch.take(str(repo.root), git_commands.RESOLVE, resolve_query()) is not None
+    repo.commit({"b/y.py": "3\n"}, "a commit lands after git has resolved the names")
     comparison, _, parameters = answers(repo.root)
     assert comparison.head == before
     assert parameters == {"a": True}  # the diff belongs to the head it was resolved with
+
+
+def test_a_guess_that_git_then_contradicts_is_not_used(
+    repo: GitRepo, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The branch moves after the ref files were read but before git reads them: made certain
+    # here by handing the prefetcher the files' answer from before the commit.
+    stale = git_refs.guess_commits(str(repo.root), ["HEAD", "main", "origin/main"])
+    repo.commit({"b/y.py": "3\n"}, "a commit lands between the guess and git's answer")
+    monkeypatch.setattr(git_refs, "guess_commits", lambda repo, names: stale)
+    git_prefetch.start(str(repo.root), "main", "HEAD")
+    assert git_prefetch._pending_diff is not None  # started from the stale guess
+    comparison, _, parameters = answers(repo.root)
+    assert comparison.head == repo.head()
+    assert parameters == {"a": True, "b": True}  # git's answer, not the guess's diff
+
+
+def test_without_a_guess_it_waits_for_git_and_starts_from_its_answer(
+    repo: GitRepo, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("GIT_DIR", str(repo.root / ".git"))  # the files are not read then
+    git_prefetch.start(str(repo.root), "main", "HEAD")
+    assert git_prefetch._pending_diff is not None
+    assert (repo.root.stat().st_dev, repo.root.stat().st_ino) == git_prefetch._pending_diff[0]
+    assert git_prefetch._pending_diff[2] == repo.head()
+    assert answers(repo.root)[2] == {"a": True}
 
 
 def test_discard_stops_every_process_it_started(repo: GitRepo) -> None:
