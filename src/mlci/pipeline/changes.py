@@ -89,20 +89,24 @@ def parameters_json(parameters: dict[str, Any]) -> str:
     booleans, whole numbers) so that `mlci changes` need not load json (and `re`) for them."""
     items = []
     for key, value in parameters.items():
-        if type(value) is bool:
-            text = "true" if value else "false"
-        elif type(value) is int or value is None:
-            text = "null" if value is None else str(value)
-        elif type(value) is str and _plain(value):
-            text = f'"{value}"'
-        else:
-            text = ""
-        if not (text and _plain(key)):
+        text = _plain_json(value)
+        if text is None or not _plain(key):
             import json
 
             return json.dumps(parameters)
         items.append(f'"{key}": {text}')
     return "{" + ", ".join(items) + "}"
+
+
+def _plain_json(value: Any) -> str | None:
+    """json.dumps(value) for null, booleans, integers and plain text; None for the rest."""
+    if value is None or type(value) is bool:
+        return "null" if value is None else "true" if value else "false"
+    if type(value) is int:
+        return str(value)
+    if type(value) is str and _plain(value):
+        return f'"{value}"'
+    return None
 
 
 def _plain(text: str) -> bool:
