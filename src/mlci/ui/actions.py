@@ -42,40 +42,26 @@ async def perform(request: Request, action: str, target: str, run: Run, back: st
     form = await read_form(request)
     session = session_of(request)
     who = session.user if session else ANONYMOUS
+
+    async def record(outcome: str, detail: str) -> None:
+        await run_in_threadpool(
+            dash.audit.record, who, action, target, outcome, detail, client_of(request)
+        )
+
     reason = refusal(request, session, form)
     if reason is not None or session is None:
-        await run_in_threadpool(
-            dash.audit.record, who, action, target, REFUSED, reason or "", client_of(request)
-        )
+        await record(REFUSED, reason or "")
         return error_page(request, 403, f"Refused: {reason}")
     comment = form.get("comment", "")
     try:
         message = await run_in_threadpool(run, session, form)
     except ActionFailed as exc:
-        await run_in_threadpool(
-            dash.audit.record,
-            who,
-            action,
-            target,
-            FAILED,
-            _detail(comment, str(exc)),
-            client_of(request),
-        )
+        await record(FAILED, _detail(comment, str(exc)))
         return error_page(request, 409, str(exc))
     except Exception as exc:  # recorded, then shown as any unexpected error is
-        await run_in_threadpool(
-            dash.audit.record,
-            who,
-            action,
-            target,
-            FAILED,
-            _detail(comment, repr(exc)[:500]),
-            client_of(request),
-        )
+        await record(FAILED, _detail(comment, repr(exc)[:500]))
         raise
-    await run_in_threadpool(
-        dash.audit.record, who, action, target, OK, _detail(comment, message), client_of(request)
-    )
+    await record(OK, _detail(comment, message))
     return redirect(back, message)
 
 
